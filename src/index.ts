@@ -1,0 +1,21 @@
+import './augment.js'
+import { fastifyMagicLink } from './plugin.js'
+
+export default fastifyMagicLink
+export { fastifyMagicLink }
+export { errors } from './errors.js'
+export type { MagicLinkErrorCode } from './errors.js'
+export { MemoryStore } from './store/memory-store.js'
+export type { MemoryStoreOptions } from './store/memory-store.js'
+export { RedisStore } from './store/redis-store.js'
+export type { RedisStoreOptions } from './store/redis-store.js'
+export { GROUP_LENGTH, groupOf } from './store/types.js'
+export type * from './store/types.js'
+export type {
+  MagicLinkOptions, MagicLinkUser, MagicLinkSessionData, MailMessage, MailTransport, MailOptions, UsersOptions,
+  SessionOptions, RateLimitOptions, HooksOptions, LoginEvent, LogoutEvent,
+} from './options.js'
+export type { MailContext, RenderedMail, NoticeContext } from './mail/template.js'
+export type { MagicLinkSession } from './session/manager.js'
+export type { MagicLinkApi, SessionInfo } from './admin.js'
+export type { Duration } from './duration.js'

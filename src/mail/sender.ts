@@ -1,0 +1,93 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { MailMessage, ResolvedOptions } from '../options.js'
+import { renderDefaultMail, renderSignInNotice, type MailContext, type NoticeContext, type RenderedMail } from './template.js'
+
+/**
+ * Sends mail off the request path: `POST /request` never waits on SMTP (THREATS T12: a slow or
+ * failing send must not change the response or its timing). Failures go to the log, without
+ * the link, and to `hooks.onMailError`.
+ */
+export class MailSender {
+  readonly #o: ResolvedOptions
+  readonly #log: FastifyBaseLogger
+  readonly #pending = new Set<Promise<void>>()
+
+  constructor (options: ResolvedOptions, log: FastifyBaseLogger) {
+    this.#o = options
+    this.#log = log
+  }
+
+  /** Queues the login mail. */
+  login (ctx: MailContext): void {
+    this.#queue('login', ctx.email, async () => {
+      const rendered = this.#o.mail?.render === undefined ? renderDefaultMail(ctx) : await this.#o.mail.render(ctx)
+      await this.#deliver(ctx.email, rendered, ctx)
+    }, ctx)
+  }
+
+  /** Queues the "new sign-in" notice (cross-device login). */
+  notice (ctx: NoticeContext): void {
+    this.#queue('notice', ctx.email, async () => {
+      await this.#deliver(ctx.email, renderSignInNotice(ctx), null)
+    }, null)
+  }
+
+  async #deliver (email: string, rendered: RenderedMail, ctx: MailContext | null): Promise<void> {
+    const from = this.#o.mail?.from ?? 'fastify-magic-link <dev@localhost>'
+    const message: MailMessage = {
+      from,
+      to: email,
+      envelope: { from: envelopeAddress(from), to: [email] },
+      subject: rendered.subject,
+      text: rendered.text,
+      html: rendered.html,
+    }
+    if (this.#o.sendMail !== null) {
+      await (this.#o.sendMail as NonNullable<ResolvedOptions['sendMail']>)(message, ctx as MailContext)
+    } else if (this.#o.mail !== null) {
+      await this.#o.mail.transport.sendMail(message)
+    } else {
+      // Dev outbox (no mail configured outside production): the link goes to the log.
+      this.#log.info({ magicLink: { to: email, subject: message.subject, link: ctx?.link, code: ctx?.otp } }, 'fastify-magic-link dev outbox: mail not sent, no transport configured')
+    }
+  }
+
+  #queue (kind: 'login' | 'notice', email: string, send: () => Promise<void>, _ctx: MailContext | null): void {
+    const p = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(send)
+      .catch(async (error: unknown) => {
+        this.#log.error({ err: redact(error), kind }, 'fastify-magic-link: mail could not be sent')
+        if (this.#o.hooks.onMailError !== undefined) {
+          try {
+            await this.#o.hooks.onMailError(error, { email, kind })
+          } catch (hookError) {
+            this.#log.error({ err: redact(hookError) }, 'fastify-magic-link: onMailError hook failed')
+          }
+        }
+      })
+      .finally(() => { this.#pending.delete(p) })
+    this.#pending.add(p)
+  }
+
+  /** Waits for queued mails (on close). */
+  async drain (): Promise<void> {
+    await Promise.all([...this.#pending])
+  }
+}
+
+/** The bare address of a `Name <addr>` sender. */
+function envelopeAddress (from: string): string {
+  const m = /<([^<>]+)>\s*$/.exec(from)
+  return m === null ? from.trim() : (m[1] as string)
+}
+
+/** Logged errors keep their type, code and message, minus anything that looks like a link token. */
+function redact (error: unknown): { type: string, code?: string, message: string } {
+  const e = error instanceof Error ? error : new Error(String(error))
+  const code = (e as { code?: unknown }).code
+  return {
+    type: e.name,
+    ...(typeof code === 'string' ? { code } : {}),
+    message: e.message.replace(/[A-Za-z0-9_-]{30,}\.[A-Za-z0-9_-]{30,}/g, '[redacted]').replace(/token=[^\s&"']+/g, 'token=[redacted]'),
+  }
+}

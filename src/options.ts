@@ -1,0 +1,341 @@
+import type { FastifyRequest } from 'fastify'
+import { errors } from './errors.js'
+import { parseDuration, type Duration } from './duration.js'
+import { MemoryStore } from './store/memory-store.js'
+import type { MagicLinkStore } from './store/types.js'
+import type { MailContext, RenderedMail } from './mail/template.js'
+
+/**
+ * The user record your `users.find` / `users.create` return. Only `id` is read by the plugin.
+ * Extend it with `declare module 'fastify-magic-link' { interface MagicLinkUser { email: string } }`
+ * to type `users.claims`'s argument.
+ */
+export interface MagicLinkUser {
+  id: string
+}
+
+/**
+ * Claims stored with the session and exposed as `request.session.data`. Merge your own fields:
+ * `declare module 'fastify-magic-link' { interface MagicLinkSessionData { role: 'admin' | 'user' } }`
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface MagicLinkSessionData {}
+
+/** One message, as handed to the transport: exactly one recipient, in `to` and in the envelope. */
+export interface MailMessage {
+  from: string
+  to: string
+  envelope: { from: string, to: string[] }
+  subject: string
+  text: string
+  html: string
+}
+
+/** What the plugin needs of a nodemailer transport (`nodemailer.createTransport(...)` fits). */
+export interface MailTransport {
+  sendMail (message: MailMessage): Promise<unknown>
+}
+
+export interface MailOptions {
+  /** A nodemailer transport. Use SMTP with `requireTLS: true` in production. */
+  transport: MailTransport
+  /** The `From` header and envelope sender, e.g. `'Example <login@example.com>'`. */
+  from: string
+  /** Replaces the default template. Must not put the user's address in the subject. */
+  render?: (ctx: MailContext) => RenderedMail | Promise<RenderedMail>
+}
+
+export interface UsersOptions {
+  /** Looks a user up by normalized address. Return null when there is none. */
+  find: (email: string) => MagicLinkUser | null | Promise<MagicLinkUser | null>
+  /** Creates a user at their first completed sign-in. Absent: unknown addresses get no mail (and the same 202). */
+  create?: (email: string, request: FastifyRequest) => MagicLinkUser | Promise<MagicLinkUser>
+  /** Claims kept in the session (`request.session.data`), reloaded at every refresh. Default: `{}`. */
+  claims?: (user: MagicLinkUser) => MagicLinkSessionData | Promise<MagicLinkSessionData>
+}
+
+export interface SessionOptions {
+  /** Absolute lifetime. Default `'30d'`. */
+  ttl?: Duration
+  /** Sliding idle lifetime; also the cookie's Max-Age. Default `'7d'`. */
+  idleTtl?: Duration
+  /** Lifetime of the signed cookie; after it, the next request refreshes from the store. Default `'5m'`. */
+  accessTtl?: Duration
+  /** Default `'__Host-sid'` on an https origin, `'sid'` on an http dev origin. */
+  cookieName?: string
+  /** Verified cookies kept in memory. Default `10_000`. */
+  cacheSize?: number
+}
+
+export interface RateLimitOptions {
+  /** Per normalized address, silent (same 202, no mail): minimum gap between mails. Default `'60s'`. */
+  emailInterval?: Duration
+  /** Per normalized address, silent: mails per hour. Default `5`. */
+  emailPerHour?: number
+  /** Per IP on `POST /request` (429 + Retry-After). Default `10`. */
+  ipMax?: number
+  /** Window of `ipMax`. Default `'15m'`. */
+  ipWindow?: Duration
+  /** Per IP on `POST /verify`, `/code` and `/revoke`, per minute. Default `30`. */
+  verifyPerMinute?: number
+  /** Per IP on `POST /poll`, per minute. Default `120`. */
+  pollPerMinute?: number
+}
+
+/** Context passed to the hooks. */
+export interface LoginEvent {
+  user: MagicLinkUser
+  sessionId: string
+  /** True when the link was opened on another device than the one that signed in. */
+  crossDevice: boolean
+  request: FastifyRequest
+}
+
+export interface LogoutEvent {
+  userId: string
+  /** Revoked session ids. */
+  sessionIds: string[]
+  request: FastifyRequest
+}
+
+export interface HooksOptions {
+  /** After `POST /request` accepted an address (known or not: `known` says which). */
+  onLoginRequested?: (event: { email: string, known: boolean, request: FastifyRequest }) => void | Promise<void>
+  /** After a session was created. */
+  onLogin?: (event: LoginEvent) => void | Promise<void>
+  /** After `POST /logout`, `/logout-all` or `DELETE /sessions/:id`. */
+  onLogout?: (event: LogoutEvent) => void | Promise<void>
+  /** A mail could not be sent. The error never carries the link. */
+  onMailError?: (error: unknown, event: { email: string, kind: 'login' | 'notice' }) => void | Promise<void>
+}
+
+/** Options of the plugin (DESIGN §3). */
+export interface MagicLinkOptions {
+  /** Required. Public origin of the app (`https://…`, or `http://localhost…` outside production). Links and Origin checks use it only, never the Host header. */
+  origin: string
+  /** Required. Signs session JWTs (HS256); at least 32 characters. An array rotates: the first signs, all verify. */
+  secret: string | string[]
+  /** Default `new MemoryStore()` (single process; warns in production). */
+  store?: MagicLinkStore
+  /** Default: outside production, links are written to the log at `info` (a dev outbox). Required in production unless `sendMail` is set. */
+  mail?: MailOptions
+  /** Replaces `mail` entirely: deliver the message yourself (queues, other providers). */
+  sendMail?: (message: MailMessage, ctx: MailContext) => Promise<void>
+  /** Required. User lookup and creation. */
+  users: UsersOptions
+  /** Route prefix. Default `'/auth'`. */
+  prefix?: string
+  /** Flow and link lifetime. Default `'10m'`. */
+  linkTtl?: Duration
+  /** Seconds between polls (RFC 8628 `interval`). Default `5`. */
+  pollInterval?: number
+  /** `'code'`: approve from another device with the code shown on the asking screen. `'off'`: same browser only. Default `'code'`. */
+  crossDevice?: 'code' | 'off'
+  /** The mail also carries a 6-digit code to type on the asking device. Default `true`. */
+  otp?: boolean
+  /** Session lifetimes and cookie. */
+  session?: SessionOptions
+  /** Milliseconds before a store call answers 503. Default `1000`. */
+  storeTimeout?: number
+  /** Limits; `false` disables the per-IP and per-address limits (attempt limits per flow stay). */
+  rateLimit?: false | RateLimitOptions
+  /** Same-origin path where the plugin's pages send people to start again. Default `'/'`. */
+  loginUrl?: string
+  /** Allowed `redirectTo` path prefixes (same origin only). Default `{ allow: ['/'] }`. */
+  redirect?: { allow?: string[] }
+  hooks?: HooksOptions
+  /** Runs before `POST /request` does anything (e.g. a CAPTCHA check); throw a 4xx error to refuse. Must not depend on the address. */
+  beforeRequest?: (request: FastifyRequest) => void | Promise<void>
+  /** Mail a "new sign-in" notice after a cross-device login. Default `true`. */
+  notifyNewSignIn?: boolean
+  /** Clock in epoch ms, for tests. Default `Date.now`. */
+  now?: () => number
+}
+
+export interface ResolvedOptions {
+  readonly origin: string
+  readonly secure: boolean
+  readonly appName: string
+  readonly secrets: readonly string[]
+  readonly store: MagicLinkStore
+  readonly storeIsDefault: boolean
+  readonly mail: MailOptions | null
+  readonly sendMail: MagicLinkOptions['sendMail'] | null
+  readonly users: UsersOptions
+  readonly prefix: string
+  readonly linkTtl: number
+  readonly pollInterval: number
+  readonly crossDevice: 'code' | 'off'
+  readonly otp: boolean
+  readonly session: { readonly ttl: number, readonly idleTtl: number, readonly accessTtl: number, readonly cookieName: string, readonly cacheSize: number }
+  readonly flowCookieName: string
+  readonly storeTimeout: number
+  readonly rateLimit: false | Required<{ [K in keyof RateLimitOptions]: number }>
+  readonly loginUrl: string
+  readonly redirectAllow: readonly string[]
+  readonly hooks: HooksOptions
+  readonly beforeRequest: MagicLinkOptions['beforeRequest'] | null
+  readonly notifyNewSignIn: boolean
+  readonly now: () => number
+  readonly production: boolean
+  readonly maxAttempts: number
+  readonly claimWindow: number
+}
+
+function fail (option: string, expected: string, got: unknown): never {
+  throw new errors.OPTIONS(`\`${option}\`: expected ${expected}, got ${describe(got)}`)
+}
+
+function describe (value: unknown): string {
+  if (typeof value === 'string') return value.length > 40 ? `a string of ${value.length} characters` : JSON.stringify(value)
+  if (value === null || typeof value !== 'object') return String(value)
+  return Array.isArray(value) ? 'an array' : 'an object'
+}
+
+function duration (option: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback
+  const ms = parseDuration(value)
+  return ms ?? fail(option, "a positive duration (ms number or a string like '10m')", value)
+}
+
+function positiveInt (option: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback
+  return Number.isSafeInteger(value) && (value as number) > 0 ? value as number : fail(option, 'a positive integer', value)
+}
+
+function fn<T> (option: string, value: T | undefined, required = false): T | null {
+  if (value === undefined && !required) return null
+  return typeof value === 'function' ? value : fail(option, 'a function', value)
+}
+
+/** A same-origin absolute path: `/x`, never `//x`, `/\x` or control characters. */
+export function isLocalPath (value: unknown): value is string {
+  return typeof value === 'string' && /^\/(?![/\\])[\x21-\x7e]*$/.test(value)
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]'])
+
+/** Checks every option, applies defaults, and returns a frozen object: the only reader of raw options and `process.env`. */
+export function resolveOptions (raw: MagicLinkOptions): ResolvedOptions {
+  const production = process.env.NODE_ENV === 'production'
+
+  let url: URL | null = null
+  try { url = new URL(raw.origin) } catch {}
+  if (typeof raw.origin !== 'string' || url === null || url.origin !== raw.origin.replace(/\/$/, '') ||
+    (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname) && !production))) {
+    fail('origin', "an https origin such as 'https://app.example.com' (http only for localhost outside production), without path", raw.origin)
+  }
+  const secure = url.protocol === 'https:'
+
+  const secrets = Array.isArray(raw.secret) ? raw.secret : [raw.secret]
+  if (secrets.length === 0 || !secrets.every((s) => typeof s === 'string' && s.length >= 32)) {
+    fail('secret', 'a string of at least 32 characters, or a non-empty array of them', raw.secret)
+  }
+
+  if (raw.store !== undefined && (raw.store === null || typeof raw.store !== 'object' || typeof raw.store.createFlow !== 'function')) {
+    fail('store', 'a MagicLinkStore (RedisStore, MemoryStore or your own)', raw.store)
+  }
+
+  if (raw.mail !== undefined && (raw.mail === null || typeof raw.mail !== 'object' ||
+    raw.mail.transport === null || typeof raw.mail.transport?.sendMail !== 'function')) {
+    fail('mail.transport', 'a nodemailer transport (an object with sendMail)', raw.mail?.transport)
+  }
+  if (raw.mail !== undefined && (typeof raw.mail.from !== 'string' || /[\r\n]/.test(raw.mail.from) || raw.mail.from === '')) {
+    fail('mail.from', "a sender such as 'Example <login@example.com>'", raw.mail.from)
+  }
+  fn('mail.render', raw.mail?.render)
+  const sendMail = fn('sendMail', raw.sendMail)
+  if (production && raw.mail === undefined && sendMail === null) {
+    fail('mail', 'a mail transport or sendMail in production (links must not go to the log)', raw.mail)
+  }
+
+  if (raw.users === null || typeof raw.users !== 'object') fail('users', 'an object with find()', raw.users)
+  fn('users.find', raw.users.find, true)
+  fn('users.create', raw.users.create)
+  fn('users.claims', raw.users.claims)
+
+  const prefix = raw.prefix ?? '/auth'
+  if (prefix !== '' && !(isLocalPath(prefix) && !prefix.endsWith('/'))) fail('prefix', "a path like '/auth' (or '')", raw.prefix)
+
+  const linkTtl = duration('linkTtl', raw.linkTtl, 600_000)
+  if (linkTtl > 3_600_000) fail('linkTtl', 'at most 60 minutes', raw.linkTtl)
+  const pollInterval = positiveInt('pollInterval', raw.pollInterval, 5)
+  const crossDevice = raw.crossDevice ?? 'code'
+  if (crossDevice !== 'code' && crossDevice !== 'off') fail('crossDevice', "'code' or 'off'", raw.crossDevice)
+  const otp = raw.otp ?? true
+  if (typeof otp !== 'boolean') fail('otp', 'a boolean', raw.otp)
+
+  const s = raw.session ?? {}
+  if (typeof s !== 'object') fail('session', 'an object', raw.session)
+  const ttl = duration('session.ttl', s.ttl, 30 * 86_400_000)
+  const idleTtl = duration('session.idleTtl', s.idleTtl, 7 * 86_400_000)
+  const accessTtl = duration('session.accessTtl', s.accessTtl, 300_000)
+  if (idleTtl > ttl) fail('session.idleTtl', 'at most session.ttl', s.idleTtl)
+  if (accessTtl > idleTtl) fail('session.accessTtl', 'at most session.idleTtl', s.accessTtl)
+  const cookieName = s.cookieName ?? (secure ? '__Host-sid' : 'sid')
+  if (typeof cookieName !== 'string' || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(cookieName) || (cookieName.startsWith('__Host-') && !secure)) {
+    fail('session.cookieName', 'a cookie name (a __Host- name needs an https origin)', s.cookieName)
+  }
+  const cacheSize = positiveInt('session.cacheSize', s.cacheSize, 10_000)
+
+  const storeTimeout = positiveInt('storeTimeout', raw.storeTimeout, 1000)
+
+  let rateLimit: ResolvedOptions['rateLimit'] = false
+  if (raw.rateLimit !== false) {
+    const r = raw.rateLimit ?? {}
+    if (typeof r !== 'object') fail('rateLimit', 'false or an object', raw.rateLimit)
+    rateLimit = Object.freeze({
+      emailInterval: duration('rateLimit.emailInterval', r.emailInterval, 60_000),
+      emailPerHour: positiveInt('rateLimit.emailPerHour', r.emailPerHour, 5),
+      ipMax: positiveInt('rateLimit.ipMax', r.ipMax, 10),
+      ipWindow: duration('rateLimit.ipWindow', r.ipWindow, 900_000),
+      verifyPerMinute: positiveInt('rateLimit.verifyPerMinute', r.verifyPerMinute, 30),
+      pollPerMinute: positiveInt('rateLimit.pollPerMinute', r.pollPerMinute, 120),
+    })
+  }
+
+  const loginUrl = raw.loginUrl ?? '/'
+  if (!isLocalPath(loginUrl)) fail('loginUrl', "a same-origin path such as '/login'", raw.loginUrl)
+  const allow = raw.redirect?.allow ?? ['/']
+  if (!Array.isArray(allow) || allow.length === 0 || !allow.every(isLocalPath)) {
+    fail('redirect.allow', "a non-empty array of same-origin path prefixes such as ['/app']", raw.redirect?.allow)
+  }
+
+  const hooks = raw.hooks ?? {}
+  if (typeof hooks !== 'object') fail('hooks', 'an object', raw.hooks)
+  for (const name of ['onLoginRequested', 'onLogin', 'onLogout', 'onMailError'] as const) fn(`hooks.${name}`, hooks[name])
+  const beforeRequest = fn('beforeRequest', raw.beforeRequest)
+  const notifyNewSignIn = raw.notifyNewSignIn ?? true
+  if (typeof notifyNewSignIn !== 'boolean') fail('notifyNewSignIn', 'a boolean', raw.notifyNewSignIn)
+  const now = fn('now', raw.now) ?? Date.now
+
+  return Object.freeze({
+    origin: url.origin,
+    secure,
+    appName: url.host,
+    secrets: Object.freeze([...secrets]),
+    store: raw.store ?? new MemoryStore(),
+    storeIsDefault: raw.store === undefined,
+    mail: raw.mail ?? null,
+    sendMail,
+    users: raw.users,
+    prefix,
+    linkTtl,
+    pollInterval,
+    crossDevice,
+    otp,
+    session: Object.freeze({ ttl, idleTtl, accessTtl, cookieName, cacheSize }),
+    flowCookieName: secure ? '__Host-mlflow' : 'mlflow',
+    storeTimeout,
+    rateLimit,
+    loginUrl,
+    redirectAllow: Object.freeze([...allow]),
+    hooks,
+    beforeRequest,
+    notifyNewSignIn,
+    now,
+    production,
+    maxAttempts: 5,
+    claimWindow: 120_000,
+  })
+}

@@ -1,0 +1,161 @@
+import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
+import fp from 'fastify-plugin'
+import fastifyCookie from '@fastify/cookie'
+import fastifyRateLimit from '@fastify/rate-limit'
+import { STATUS_CODES } from 'node:http'
+import { errors } from './errors.js'
+import { MailSender } from './mail/sender.js'
+import { resolveOptions, type MagicLinkOptions } from './options.js'
+import { errorPage } from './pages/index.js'
+import { rateLimitStore } from './rate-limit-store.js'
+import { sendPage, wantsHtml, type Core } from './routes/context.js'
+import { pollRoutes } from './routes/poll.js'
+import { requestRoute } from './routes/request.js'
+import { sessionRoutes } from './routes/session.js'
+import { compile, type ObjectSchema } from './routes/validate.js'
+import { verifyRoutes } from './routes/verify.js'
+import { FlowWaiters } from './routes/waiters.js'
+import { createAdminApi } from './admin.js'
+import { SessionManager, type MagicLinkSession } from './session/manager.js'
+import { guardStore } from './store/guard.js'
+import './augment.js'
+import './types.js'
+
+/** Per-request: the store error hit while refreshing the session, answered by requireSession. */
+const kSessionError = Symbol('fastify-magic-link.sessionError')
+
+interface RequestInternals { [kSessionError]?: Error }
+
+/** Plugin routes take small bodies only (THREATS T23). */
+const BODY_LIMIT = 4096
+
+async function magicLink (fastify: FastifyInstance, raw: MagicLinkOptions): Promise<void> {
+  const o = resolveOptions(raw)
+  if (!fastify.hasDecorator('parseCookie')) await fastify.register(fastifyCookie)
+  if (o.storeIsDefault && o.production) {
+    fastify.log.warn('fastify-magic-link: using the in-memory store in production; sessions and links will not survive a restart or work across instances. Pass a RedisStore.')
+  }
+  const store = guardStore(o.store, o.storeTimeout, {
+    onFailure: (method, error) => fastify.log.warn({ method, err: { message: error instanceof Error ? error.message : String(error) } }, 'fastify-magic-link: store call failed'),
+  })
+  const sessions = new SessionManager(o, store)
+  const core: Core = {
+    o,
+    store,
+    sessions,
+    mail: new MailSender(o, fastify.log),
+    waiters: new FlowWaiters(),
+    page: { prefix: o.prefix, loginUrl: o.loginUrl, appName: o.appName },
+  }
+
+  fastify.decorateRequest('session', null)
+  fastify.decorateRequest(kSessionError, undefined)
+
+  const cookieName = o.session.cookieName
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const cookies = request.cookies ?? fastify.parseCookie(request.headers.cookie ?? '')
+    const token = cookies[cookieName]
+    if (token === undefined || token === '') return done()
+    const hit = sessions.lookup(token)
+    if (hit !== undefined) {
+      request.session = hit
+      return done()
+    }
+    sessions.authenticate(token, reply).then((session) => {
+      request.session = session
+      done()
+    }, (error: Error) => {
+      // A store outage during a refresh: public routes go on unauthenticated; requireSession answers 503.
+      (request as RequestInternals)[kSessionError] = error
+      done()
+    })
+  })
+
+  const requireSession: preHandlerAsyncHookHandler = async (request) => {
+    if (request.session !== null) return
+    throw (request as RequestInternals)[kSessionError] ?? new errors.UNAUTHORIZED()
+  }
+  fastify.decorate('requireSession', requireSession)
+  fastify.decorate('magicLink', createAdminApi(core))
+
+  let unsubscribe: (() => Promise<void>) | null = null
+  fastify.addHook('onReady', async () => {
+    unsubscribe = await o.store.subscribe((event) => {
+      if (event.type === 'flow') core.waiters.notify(event.flowId)
+      else sessions.onEvent(event)
+    })
+  })
+  fastify.addHook('preClose', async () => { core.waiters.close() })
+  fastify.addHook('onClose', async () => {
+    await unsubscribe?.()
+    await core.mail.drain()
+  })
+
+  await fastify.register(async (scope) => routes(scope, core), { prefix: o.prefix })
+}
+
+async function routes (scope: FastifyInstance, core: Core): Promise<void> {
+  scope.setValidatorCompiler(({ schema }) => {
+    const validate = compile(schema as ObjectSchema)
+    return (data: unknown) => validate(data)
+  })
+  scope.setErrorHandler(errorHandler(core))
+  scope.addHook('onRequest', async (_request, reply) => { reply.header('cache-control', 'no-store') })
+  if (core.o.rateLimit !== false) {
+    await scope.register(fastifyRateLimit, {
+      global: false,
+      store: rateLimitStore(core.store, 'ip:'),
+      errorResponseBuilder: (_request, context) => new errors.RATE_LIMITED(Math.ceil(context.ttl / 1000)),
+    })
+  }
+
+  // JSON only: a form or text body is refused with 415 (THREATS T7, a simple-request CSRF).
+  await scope.register(async (json) => {
+    requestRoute(json, core)
+    pollRoutes(json, core)
+    sessionRoutes(json, core)
+  })
+
+  // Pages post forms: /verify and /revoke also accept urlencoded bodies (no-JS fallback).
+  await scope.register(async (forms) => {
+    forms.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_request, body, done) => {
+      done(null, parseForm(body as string))
+    })
+    verifyRoutes(forms, core)
+  })
+}
+
+/** Form fields into a null-prototype object; repeated fields become arrays, which the schemas refuse. */
+function parseForm (body: string): Record<string, string | string[]> {
+  const out = Object.create(null) as Record<string, string | string[]>
+  for (const [key, value] of new URLSearchParams(body)) {
+    const prev = out[key]
+    out[key] = prev === undefined ? value : [...(Array.isArray(prev) ? prev : [prev]), value]
+  }
+  return out
+}
+
+function errorHandler (core: Core) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    let e: FastifyError = error
+    if (error.validation !== undefined) e = new errors.BAD_REQUEST(error.message.slice(0, 200))
+    const status = e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 600 ? e.statusCode : 500
+    if (status >= 500 && e.code !== 'FST_MAGIC_LINK_STORE_UNAVAILABLE') {
+      request.log.error({ err: error }, 'fastify-magic-link: internal error')
+      e = Object.assign(new Error('Internal Server Error'), { code: 'FST_MAGIC_LINK_INTERNAL', statusCode: 500 }) as FastifyError
+    }
+    if (e.code === 'FST_MAGIC_LINK_RATE_LIMITED' && !reply.hasHeader('retry-after')) reply.header('retry-after', '60')
+    if (wantsHtml(request) && request.url.startsWith(`${core.o.prefix}/verify`) || (wantsHtml(request) && request.url.startsWith(`${core.o.prefix}/revoke`))) {
+      return sendPage(reply, status, errorPage({ ...core.page, title: STATUS_CODES[status] ?? 'Error', message: e.message }))
+    }
+    return reply.code(status).send({ statusCode: status, code: e.code, error: STATUS_CODES[status] ?? 'Error', message: e.message })
+  }
+}
+
+/** The plugin (DESIGN §2): `app.register(magicLink, options)`. */
+export const fastifyMagicLink: FastifyPluginAsync<MagicLinkOptions> = fp(magicLink, {
+  fastify: '5.x',
+  name: 'fastify-magic-link',
+})
+
+export type { MagicLinkSession }

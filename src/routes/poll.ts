@@ -1,0 +1,89 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { normalizeOtp, sha256 } from '../crypto.js'
+import { errors } from '../errors.js'
+import type { ClaimResult } from '../store/types.js'
+import type { SessionIds } from '../session/manager.js'
+import { checkOrigin, clearBinding, deviceOf, fireHook, ipLimit, resolveUser, splitToken, type Core } from './context.js'
+import { codeBody, emptyBody, pollQuery } from './schemas.js'
+
+function bindingCookie (core: Core, request: FastifyRequest): { flowId: string, pollHash: string } {
+  const b = splitToken(request.cookies[core.o.flowCookieName])
+  if (b === null) throw new errors.BAD_REQUEST('Missing or malformed login cookie: send back the cookie set by POST /request')
+  return { flowId: b.flowId, pollHash: sha256(b.secret) }
+}
+
+/** Issues the session of a completed login on the asking device. */
+async function finish (core: Core, request: FastifyRequest, reply: FastifyReply, ids: SessionIds, r: { email: string, redirectTo: string }, crossDevice: boolean): Promise<FastifyReply | null> {
+  const user = await resolveUser(core, r.email, request)
+  if (user === null) return null
+  const device = deviceOf(request)
+  const session = await core.sessions.start(reply, user, ids, r.email, device)
+  clearBinding(core, reply)
+  fireHook(request, 'onLogin', core.o.hooks.onLogin, { user, sessionId: session.id, crossDevice, request })
+  if (crossDevice && core.o.notifyNewSignIn) {
+    core.mail.notice({ email: r.email, device, at: new Date(core.o.now()), appName: core.o.appName, sessionsUrl: `${core.o.origin}${core.o.loginUrl}` })
+  }
+  return reply.code(200).send({ status: 'approved', redirectTo: r.redirectTo })
+}
+
+export function pollRoutes (scope: FastifyInstance, core: Core): void {
+  const { o } = core
+
+  // RFC 8628 §3.4/3.5 semantics over a cookie instead of a device_code: the poll secret never
+  // appears in a URL (THREATS T10, T20).
+  scope.post('/poll', {
+    schema: { querystring: pollQuery, body: emptyBody },
+    config: ipLimit(core, (l) => ({ max: l.pollPerMinute, timeWindow: 60_000 })),
+  }, async (request, reply) => {
+    checkOrigin(core, request)
+    const { flowId, pollHash } = bindingCookie(core, request)
+    const wait = Math.min(30, Number((request.query as { wait?: string }).wait ?? '0')) * 1000
+    const ids = core.sessions.newIds()
+    const claim = (force: boolean): Promise<ClaimResult> => core.store.claimFlow(flowId, {
+      now: o.now(), pollHash, force, claimWindowMs: o.claimWindow, backoff: 5, sessionId: ids.hash,
+    })
+    let r = await claim(false)
+    if (r.result === 'pending' && wait > 0 && await core.waiters.wait(flowId, wait)) r = await claim(true)
+    switch (r.result) {
+      case 'pending':
+        return reply.code(202).send({ status: 'pending', interval: r.interval })
+      case 'slow_down':
+        return reply.code(400).send({ error: 'slow_down', error_description: 'Polling too fast', interval: r.interval })
+      case 'claimed': {
+        const done = await finish(core, request, reply, ids, r, true)
+        if (done !== null) return done
+        clearBinding(core, reply)
+        return reply.code(403).send({ error: 'access_denied', error_description: 'No account for this address' })
+      }
+      case 'denied':
+        clearBinding(core, reply)
+        return reply.code(403).send({ error: 'access_denied', error_description: 'This sign-in was stopped after too many wrong codes' })
+      default:
+        clearBinding(core, reply)
+        return reply.code(410).send({ error: 'expired_token', error_description: 'This sign-in has expired or was replaced by a newer one' })
+    }
+  })
+
+  // The 6-digit code from the mail, typed on the asking device: the scanner-proof path.
+  scope.post('/code', {
+    schema: { body: codeBody },
+    config: ipLimit(core, (l) => ({ max: l.verifyPerMinute, timeWindow: 60_000 })),
+  }, async (request, reply) => {
+    checkOrigin(core, request)
+    if (!o.otp) throw new errors.INVALID_CODE()
+    const { flowId, pollHash } = bindingCookie(core, request)
+    const otp = normalizeOtp((request.body as { code: string }).code)
+    if (otp === null) throw new errors.INVALID_CODE()
+    const ids = core.sessions.newIds()
+    const r = await core.store.codeFlow(flowId, {
+      now: o.now(), pollHash, otpHash: sha256(otp), device: deviceOf(request), maxAttempts: o.maxAttempts, sessionId: ids.hash,
+    })
+    if (r.result === 'signed_in') {
+      const done = await finish(core, request, reply, ids, r, false)
+      if (done !== null) return done
+      throw new errors.INVALID_CODE()
+    }
+    if (r.result === 'invalid') throw new errors.INVALID_TOKEN()
+    throw new errors.INVALID_CODE()
+  })
+}

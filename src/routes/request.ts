@@ -1,0 +1,80 @@
+import type { FastifyInstance } from 'fastify'
+import { matchCode, normalizeMatchCode, otpCode, randomId, randomSecret, sha256 } from '../crypto.js'
+import { errors } from '../errors.js'
+import { normalizeEmail } from '../mail/address.js'
+import { GROUP_LENGTH } from '../store/types.js'
+import { checkOrigin, deviceOf, fireHook, ipLimit, setBinding, type Core } from './context.js'
+import { requestBody } from './schemas.js'
+import { safeRedirect } from './redirect.js'
+
+/**
+ * The group tag of an address: its flows and its mail budget share one hash slot. Case-folded, so
+ * `Victim@x.io` and `victim@x.io` (one inbox) share one budget and one live link.
+ */
+export function emailGroup (email: string): string {
+  return sha256(`email:${email.toLowerCase()}`).slice(0, GROUP_LENGTH)
+}
+
+/**
+ * POST /request: the same 202 bytes (but the match code) for known, unknown, rate-limited and
+ * well-formed addresses (THREATS T12). Unknown addresses get a decoy flow that polls `pending`
+ * until it expires, exactly like a real one.
+ */
+export function requestRoute (scope: FastifyInstance, core: Core): void {
+  const { o } = core
+  scope.post('/request', {
+    schema: { body: requestBody },
+    config: ipLimit(core, (l) => ({ max: l.ipMax, timeWindow: l.ipWindow })),
+  }, async (request, reply) => {
+    checkOrigin(core, request)
+    if (o.beforeRequest !== null && o.beforeRequest !== undefined) await o.beforeRequest(request)
+    const body = request.body as { email: string, redirectTo?: string }
+    const address = normalizeEmail(body.email)
+    if (!address.ok) throw new errors.BAD_REQUEST(`Invalid email address: ${address.reason}`)
+    const email = address.email
+    const redirectTo = safeRedirect(body.redirectTo, o.redirectAllow)
+
+    const user = await o.users.find(email)
+    const known = user !== null
+    const now = o.now()
+    const flowId = emailGroup(email) + randomId()
+    const linkSecret = randomSecret()
+    const pollSecret = randomSecret()
+    const code = matchCode()
+    const otp = o.otp ? otpCode() : null
+    const device = deviceOf(request)
+    const { sent } = await core.store.createFlow({
+      id: flowId,
+      email,
+      linkHash: sha256(linkSecret),
+      pollHash: sha256(pollSecret),
+      matchHash: sha256(normalizeMatchCode(code) as string),
+      otpHash: otp === null ? null : sha256(otp),
+      redirectTo,
+      device,
+      createdAt: now,
+      expiresAt: now + o.linkTtl,
+      interval: o.pollInterval,
+    }, {
+      now,
+      ttlMs: o.linkTtl * 2,
+      send: known || o.users.create !== undefined,
+      minGapMs: o.rateLimit === false ? 0 : o.rateLimit.emailInterval,
+      perHour: o.rateLimit === false ? Number.MAX_SAFE_INTEGER : o.rateLimit.emailPerHour,
+    })
+    if (sent) {
+      core.mail.login({
+        email,
+        link: `${o.origin}${o.prefix}/verify?token=${flowId}.${linkSecret}`,
+        otp,
+        requestedAt: new Date(now),
+        device,
+        appName: o.appName,
+        expiresInMinutes: Math.round(o.linkTtl / 60_000),
+      })
+    }
+    fireHook(request, 'onLoginRequested', o.hooks.onLoginRequested, { email, known, request })
+    setBinding(core, reply, `${flowId}.${pollSecret}`)
+    return reply.code(202).send({ status: 'pending', interval: o.pollInterval, expiresIn: Math.floor(o.linkTtl / 1000), matchCode: code })
+  })
+}

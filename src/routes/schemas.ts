@@ -1,0 +1,61 @@
+import type { ObjectSchema } from './validate.js'
+
+const TOKEN = { type: 'string', maxLength: 200, description: 'The link token from the mail: `<flowId>.<secret>`' } as const
+
+export const requestBody: ObjectSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['email'],
+  properties: {
+    email: { type: 'string', minLength: 1, maxLength: 320, description: 'The address to send the link to' },
+    redirectTo: { type: 'string', maxLength: 2048, description: 'Same-origin path under `redirect.allow` to land on after sign-in' },
+  },
+}
+
+export const verifyQuery: ObjectSchema = {
+  type: 'object',
+  additionalProperties: true,
+  properties: { token: TOKEN },
+}
+
+export const verifyBody: ObjectSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['token'],
+  properties: {
+    token: TOKEN,
+    code: { type: 'string', maxLength: 32, description: 'The match code shown on the asking screen (cross-device)' },
+  },
+}
+
+export const revokeBody: ObjectSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['token', 'email'],
+  properties: {
+    token: TOKEN,
+    email: { type: 'string', maxLength: 320, description: 'Your own address, typed' },
+  },
+}
+
+export const pollQuery: ObjectSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { wait: { type: 'string', pattern: '^[0-9]{1,2}$', description: 'Long-poll for up to N seconds (N <= 30)' } },
+}
+
+export const emptyBody: ObjectSchema = { type: 'object', additionalProperties: false, properties: {} }
+
+export const codeBody: ObjectSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['code'],
+  properties: { code: { type: 'string', maxLength: 32, description: 'The 6-digit code from the mail' } },
+}
+
+export const sessionParams: ObjectSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id'],
+  properties: { id: { type: 'string', maxLength: 100 } },
+}

@@ -1,0 +1,63 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { errors } from '../errors.js'
+import { groupOf } from '../store/types.js'
+import { userGroup, type MagicLinkSession } from '../session/manager.js'
+import { checkOrigin, fireHook, type Core } from './context.js'
+import { emptyBody, sessionParams } from './schemas.js'
+
+function current (request: FastifyRequest): MagicLinkSession {
+  if (request.session === null) throw new errors.UNAUTHORIZED()
+  return request.session
+}
+
+export function sessionRoutes (scope: FastifyInstance, core: Core): void {
+  const { o } = core
+
+  scope.get('/session', async (request) => {
+    const s = current(request)
+    return { user: { id: s.userId }, session: { id: s.id, createdAt: s.createdAt, expiresAt: s.expiresAt, data: s.data } }
+  })
+
+  const signOut = async (request: FastifyRequest, reply: FastifyReply, ids: string[], s: MagicLinkSession): Promise<void> => {
+    core.sessions.forget(ids)
+    fireHook(request, 'onLogout', o.hooks.onLogout, { userId: s.userId, sessionIds: ids, request })
+  }
+
+  scope.post('/logout', { schema: { body: emptyBody } }, async (request, reply) => {
+    checkOrigin(core, request)
+    const s = current(request)
+    await core.store.revokeSession(s.id)
+    await signOut(request, reply, [s.id], s)
+    core.sessions.clearCookie(reply)
+    return reply.code(204).send()
+  })
+
+  scope.post('/logout-all', { schema: { body: emptyBody } }, async (request, reply) => {
+    checkOrigin(core, request)
+    const s = current(request)
+    const ids = await core.store.revokeSessions(userGroup(s.userId))
+    await signOut(request, reply, ids.includes(s.id) ? ids : [...ids, s.id], s)
+    core.sessions.clearCookie(reply)
+    return reply.code(204).send()
+  })
+
+  scope.get('/sessions', async (request) => {
+    const s = current(request)
+    const list = await core.store.listSessions(userGroup(s.userId))
+    return {
+      sessions: list.filter((r) => r.userId === s.userId).map((r) => ({
+        id: r.id, device: r.device, createdAt: r.createdAt, lastSeenAt: r.lastSeenAt, expiresAt: r.expiresAt, current: r.id === s.id,
+      })),
+    }
+  })
+
+  scope.delete('/sessions/:id', { schema: { params: sessionParams } }, async (request, reply) => {
+    checkOrigin(core, request)
+    const s = current(request)
+    const { id } = request.params as { id: string }
+    if (groupOf(id) !== userGroup(s.userId)) throw new errors.BAD_REQUEST('Not one of your sessions')
+    if (await core.store.revokeSession(id)) await signOut(request, reply, [id], s)
+    if (id === s.id) core.sessions.clearCookie(reply)
+    return reply.code(204).send()
+  })
+}

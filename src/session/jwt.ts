@@ -1,0 +1,73 @@
+import { SignJWT, compactVerify } from 'jose'
+import { sha256 } from '../crypto.js'
+
+/** Header `typ` of session tokens; a token of another kind never passes as a session (RFC 8725 §3.11). */
+export const SESSION_TYP = 'ml-session+jwt'
+export const SESSION_AUD = 'fastify-magic-link:session'
+
+export interface SessionClaims {
+  /** Secret session id; the store knows only its hash. */
+  sid: string
+  /** User id. */
+  sub: string
+  /** Claims data from `users.claims`. */
+  dat: Record<string, unknown>
+  /** Session created at, epoch ms. */
+  cat: number
+  /** Absolute session expiry, epoch ms. */
+  sxp: number
+  /** Token expiry, seconds (JWT `exp`). */
+  exp: number
+}
+
+interface Key { kid: string, bytes: Uint8Array }
+
+/**
+ * HS256 only, keys from configuration only: the header may name a key id (`kid`) among ours and
+ * nothing else (`jku`, `jwk`, `x5u` are never read). The first secret signs; all verify.
+ */
+export class SessionTokens {
+  readonly #keys: Key[]
+  readonly #byKid: Map<string, Uint8Array>
+  readonly #issuer: string
+
+  constructor (secrets: readonly string[], issuer: string) {
+    this.#keys = secrets.map((s) => ({ kid: sha256(s).slice(0, 8), bytes: new TextEncoder().encode(s) }))
+    this.#byKid = new Map(this.#keys.map((k) => [k.kid, k.bytes]))
+    this.#issuer = issuer
+  }
+
+  async sign (claims: SessionClaims): Promise<string> {
+    const key = this.#keys[0] as Key
+    return await new SignJWT({ sid: claims.sid, dat: claims.dat, cat: claims.cat, sxp: claims.sxp })
+      .setProtectedHeader({ alg: 'HS256', typ: SESSION_TYP, kid: key.kid })
+      .setIssuer(this.#issuer)
+      .setAudience(SESSION_AUD)
+      .setSubject(claims.sub)
+      .setExpirationTime(claims.exp)
+      .sign(key.bytes)
+  }
+
+  /**
+   * Verifies signature and claims, except expiry: an expired but genuine token is what a refresh
+   * starts from. Returns null for anything not ours.
+   */
+  async verify (token: string): Promise<SessionClaims | null> {
+    if (token.length > 8192) return null
+    try {
+      const { payload, protectedHeader } = await compactVerify(token, (header) => {
+        const key = typeof header.kid === 'string' ? this.#byKid.get(header.kid) : undefined
+        if (key === undefined) throw new Error('unknown kid')
+        return key
+      }, { algorithms: ['HS256'] })
+      if (protectedHeader.typ !== SESSION_TYP) return null
+      const c = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>
+      if (c.iss !== this.#issuer || c.aud !== SESSION_AUD) return null
+      if (typeof c.sid !== 'string' || typeof c.sub !== 'string' || typeof c.exp !== 'number' ||
+        typeof c.cat !== 'number' || typeof c.sxp !== 'number' || c.dat === null || typeof c.dat !== 'object') return null
+      return { sid: c.sid, sub: c.sub, dat: c.dat as Record<string, unknown>, cat: c.cat, sxp: c.sxp, exp: c.exp }
+    } catch {
+      return null
+    }
+  }
+}

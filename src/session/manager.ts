@@ -1,0 +1,182 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { randomSecret, sha256 } from '../crypto.js'
+import { GROUP_LENGTH, type MagicLinkStore, type SessionRecord, type StoreEvent } from '../store/types.js'
+import type { MagicLinkSessionData, MagicLinkUser, ResolvedOptions } from '../options.js'
+import { LruCache } from './cache.js'
+import { SessionTokens, type SessionClaims } from './jwt.js'
+
+/** `request.session` (DESIGN §6). */
+export interface MagicLinkSession {
+  /** Public session id (as listed by `GET /sessions`); not the secret in the cookie. */
+  readonly id: string
+  readonly userId: string
+  /** Claims from `users.claims`, refreshed with the session. */
+  readonly data: Readonly<MagicLinkSessionData>
+  /** Epoch ms. */
+  readonly createdAt: number
+  /** Absolute expiry, epoch ms. */
+  readonly expiresAt: number
+}
+
+interface CacheEntry { session: MagicLinkSession, expMs: number }
+
+/** A new session's secret id (in the cookie) and its hash (what flows and the store keep). */
+export interface SessionIds { sid: string, hash: string }
+
+/** The user group tag: every session of a user shares it (one hash slot, one index). */
+export function userGroup (userId: string): string {
+  return sha256(`user:${userId}`).slice(0, GROUP_LENGTH)
+}
+
+/** Public id of a session: the user's group, then the hash of the secret id. */
+export function publicSessionId (userId: string, sid: string): string {
+  return userGroup(userId) + sha256(sid)
+}
+
+export class SessionManager {
+  readonly #o: ResolvedOptions
+  readonly #store: MagicLinkStore
+  readonly #tokens: SessionTokens
+  readonly #cache: LruCache<CacheEntry>
+  /** Revoked ids until their cookies can no longer pass without a refresh (accessTtl). */
+  readonly #revoked = new Map<string, number>()
+
+  constructor (options: ResolvedOptions, store: MagicLinkStore) {
+    this.#o = options
+    this.#store = store
+    this.#tokens = new SessionTokens(options.secrets, options.origin)
+    this.#cache = new LruCache(options.session.cacheSize)
+  }
+
+  /** Change notifications from every instance. */
+  onEvent = (event: StoreEvent): void => {
+    if (event.type !== 'revoke') return
+    this.markRevoked(event.sessionIds)
+  }
+
+  markRevoked (ids: string[]): void {
+    const now = this.#o.now()
+    const until = now + this.#o.session.accessTtl + 60_000
+    if (this.#revoked.size > 10_000) for (const [id, t] of this.#revoked) if (t <= now) this.#revoked.delete(id)
+    for (const id of ids) this.#revoked.set(id, until)
+  }
+
+  #isRevoked (id: string): boolean {
+    if (this.#revoked.size === 0) return false
+    const until = this.#revoked.get(id)
+    return until !== undefined && until > this.#o.now()
+  }
+
+  /** New secret and public ids for a login (a new id at every login: THREATS T14). */
+  newIds (): SessionIds {
+    const sid = randomSecret()
+    return { sid, hash: sha256(sid) }
+  }
+
+  async claimsOf (user: MagicLinkUser): Promise<Record<string, unknown>> {
+    if (this.#o.users.claims === undefined) return {}
+    const data = await this.#o.users.claims(user)
+    return data !== null && typeof data === 'object' ? { ...data } : {}
+  }
+
+  /** Creates the session record and sets the cookie. */
+  async start (reply: FastifyReply, user: MagicLinkUser, ids: SessionIds, email: string, device: string): Promise<MagicLinkSession> {
+    const now = this.#o.now()
+    const data = await this.claimsOf(user)
+    const record: SessionRecord = {
+      id: userGroup(user.id) + ids.hash,
+      userId: user.id,
+      email,
+      createdAt: now,
+      lastSeenAt: now,
+      expiresAt: now + this.#o.session.ttl,
+      idleExpiresAt: now + this.#o.session.idleTtl,
+      data,
+      device,
+    }
+    await this.#store.createSession(record)
+    return await this.#issue(reply, ids.sid, record, now)
+  }
+
+  async #issue (reply: FastifyReply, sid: string, record: SessionRecord, now: number): Promise<MagicLinkSession> {
+    const expMs = Math.min(now + this.#o.session.accessTtl, record.expiresAt)
+    const claims: SessionClaims = {
+      sid, sub: record.userId, dat: record.data, cat: record.createdAt, sxp: record.expiresAt, exp: Math.floor(expMs / 1000),
+    }
+    const token = await this.#tokens.sign(claims)
+    const session = toSession(record.id, claims)
+    this.#cache.set(token, { session, expMs: claims.exp * 1000 })
+    reply.setCookie(this.#o.session.cookieName, token, this.#cookieOptions(Math.min(this.#o.session.idleTtl, record.expiresAt - now)))
+    return session
+  }
+
+  #cookieOptions (maxAgeMs: number): { path: string, httpOnly: boolean, secure: boolean, sameSite: 'lax', maxAge: number } {
+    return { path: '/', httpOnly: true, secure: this.#o.secure, sameSite: 'lax', maxAge: Math.max(0, Math.floor(maxAgeMs / 1000)) }
+  }
+
+  clearCookie (reply: FastifyReply): void {
+    reply.setCookie(this.#o.session.cookieName, '', this.#cookieOptions(0))
+  }
+
+  /** The session cookie of a request, if any. */
+  cookieOf (request: FastifyRequest): string | undefined {
+    return request.cookies[this.#o.session.cookieName]
+  }
+
+  /**
+   * Steady state: a cache hit checks the expiry and the revocation set only, synchronously.
+   * Returns a promise only when a signature check or a refresh is needed.
+   */
+  lookup (token: string): MagicLinkSession | null | undefined {
+    const hit = this.#cache.get(token)
+    if (hit === undefined) return undefined
+    if (hit.expMs <= this.#o.now()) return undefined
+    return this.#isRevoked(hit.session.id) ? null : hit.session
+  }
+
+  /** Slow path: verify the token; refresh from the store when its access lifetime is over. */
+  async authenticate (token: string, reply: FastifyReply): Promise<MagicLinkSession | null> {
+    const claims = await this.#tokens.verify(token)
+    if (claims === null) return null
+    const id = publicSessionId(claims.sub, claims.sid)
+    if (this.#isRevoked(id)) return null
+    const now = this.#o.now()
+    if (now < claims.exp * 1000) {
+      const session = toSession(id, claims)
+      this.#cache.set(token, { session, expMs: claims.exp * 1000 })
+      return session
+    }
+    return await this.#refresh(reply, claims, id, now)
+  }
+
+  async #refresh (reply: FastifyReply, claims: SessionClaims, id: string, now: number): Promise<MagicLinkSession | null> {
+    const record = await this.#store.touchSession(id, { now, idleTtlMs: this.#o.session.idleTtl })
+    if (record === null || record.userId !== claims.sub) {
+      this.clearCookie(reply)
+      return null
+    }
+    if (this.#o.users.claims !== undefined) {
+      const user = await this.#o.users.find(record.email)
+      if (user === null || user.id !== record.userId) {
+        await this.#store.revokeSession(id)
+        this.clearCookie(reply)
+        return null
+      }
+      const data = await this.claimsOf(user)
+      if (JSON.stringify(data) !== JSON.stringify(record.data)) {
+        record.data = data
+        await this.#store.setSessionData(id, data)
+      }
+    }
+    return await this.#issue(reply, claims.sid, record, now)
+  }
+
+  /** Forget a revoked session here at once (the store's notification tells the other instances). */
+  forget (ids: string[]): void {
+    this.markRevoked(ids)
+  }
+}
+
+function toSession (id: string, c: SessionClaims): MagicLinkSession {
+  return Object.freeze({ id, userId: c.sub, data: Object.freeze({ ...c.dat }) as MagicLinkSessionData, createdAt: c.cat, expiresAt: c.sxp })
+}

@@ -1,0 +1,280 @@
+import type { Cluster, Redis } from 'ioredis'
+import {
+  GROUP_LENGTH, groupOf,
+  type ClaimOptions, type ClaimResult, type CodeOptions, type CodeResult, type CreateFlowOptions,
+  type CreateFlowResult, type FlowRecord, type FlowState, type InvalidReason, type MagicLinkStore,
+  type NewFlow, type SessionRecord, type StoreEvent, type StoreListener, type TouchOptions,
+  type VerifyOptions, type VerifyResult,
+} from './types.js'
+import { CLAIM_FLOW, CODE_FLOW, CREATE_FLOW, VERIFY_FLOW } from './lua/flows.js'
+import {
+  CREATE_SESSION, HIT, LIST_SESSIONS, REVOKE_SESSION, REVOKE_SESSIONS, SET_SESSION_DATA, TOUCH_SESSION,
+} from './lua/sessions.js'
+
+export interface RedisStoreOptions {
+  /** An ioredis `Redis` or `Cluster` the app owns. The store never closes it. */
+  client: Redis | Cluster
+  /** Key prefix. Default `'ml:'`. */
+  prefix?: string
+  /**
+   * Connection for change notifications (pub/sub needs a connection of its own). Default: one
+   * `client.duplicate()` per store, opened on the first subscription and closed by the store when
+   * the last subscriber leaves (on `app.close()`).
+   */
+  subscriber?: Redis | Cluster
+}
+
+type Reply = string | number | null | Reply[]
+type ScriptFn = (...args: Array<string | number>) => Promise<Reply>
+
+const SCRIPTS = {
+  createFlow: [2, CREATE_FLOW],
+  verifyFlow: [1, VERIFY_FLOW],
+  claimFlow: [1, CLAIM_FLOW],
+  codeFlow: [1, CODE_FLOW],
+  createSession: [2, CREATE_SESSION],
+  touchSession: [2, TOUCH_SESSION],
+  setSessionData: [1, SET_SESSION_DATA],
+  listSessions: [1, LIST_SESSIONS],
+  revokeSession: [2, REVOKE_SESSION],
+  revokeSessions: [1, REVOKE_SESSIONS],
+  hit: [1, HIT],
+} as const
+
+type ScriptName = keyof typeof SCRIPTS
+
+/**
+ * The production store: every transition is one Lua script (`defineCommand`, cached by SHA on the
+ * server), one round trip, atomic, and writes its keys with their TTL. Keys of one flow or one
+ * user's sessions share a hash tag, so it runs unchanged on Redis Cluster. Change notifications
+ * (approvals, revocations) travel over pub/sub on `<prefix>events`.
+ */
+export class RedisStore implements MagicLinkStore {
+  /** The app's client, exposed so the plugin can share it (e.g. with @fastify/rate-limit). */
+  readonly client: Redis | Cluster
+  readonly prefix: string
+  readonly channel: string
+  readonly #scripts: Record<ScriptName, ScriptFn>
+  readonly #subscriberOption: Redis | Cluster | undefined
+  #subscriber: Redis | Cluster | null = null
+  readonly #listeners = new Set<StoreListener>()
+
+  constructor (options: RedisStoreOptions) {
+    if (options === null || typeof options !== 'object' || options.client === null || typeof options.client !== 'object' || typeof options.client.defineCommand !== 'function') {
+      throw new TypeError('RedisStore: `client` must be an ioredis Redis or Cluster instance')
+    }
+    this.client = options.client
+    this.prefix = options.prefix ?? 'ml:'
+    this.channel = `${this.prefix}events`
+    this.#subscriberOption = options.subscriber
+    const scripts: Partial<Record<ScriptName, ScriptFn>> = {}
+    const commands = this.client as unknown as Record<string, ScriptFn>
+    for (const [name, [numberOfKeys, lua]] of Object.entries(SCRIPTS) as Array<[ScriptName, readonly [number, string]]>) {
+      const command = `magicLink_${name}`
+      this.client.defineCommand(command, { numberOfKeys, lua })
+      scripts[name] = (...args) => (commands[command] as ScriptFn).apply(this.client, args)
+    }
+    this.#scripts = scripts as Record<ScriptName, ScriptFn>
+  }
+
+  #flowKey (flowId: string): string {
+    return `${this.prefix}f:{${groupOf(flowId)}}${flowId.slice(GROUP_LENGTH)}`
+  }
+
+  #sessionKey (id: string): string {
+    return `${this.prefix}s:{${groupOf(id)}}${id.slice(GROUP_LENGTH)}`
+  }
+
+  #userKey (group: string): string {
+    return `${this.prefix}u:{${group}}`
+  }
+
+  async createFlow (flow: NewFlow, o: CreateFlowOptions): Promise<CreateFlowResult> {
+    const group = groupOf(flow.id)
+    const sent = await this.#scripts.createFlow(
+      this.#flowKey(flow.id), `${this.prefix}e:{${group}}`,
+      o.now, o.ttlMs, o.send ? '1' : '0', o.minGapMs, o.perHour, this.channel, flow.id, `${this.prefix}f:{${group}}`,
+      'id', flow.id, 'em', flow.email, 'lh', flow.linkHash, 'ph', flow.pollHash, 'mh', flow.matchHash,
+      'oh', flow.otpHash ?? '', 'rt', flow.redirectTo, 'dv', flow.device, 'c', flow.createdAt,
+      'x', flow.expiresAt, 'iv', flow.interval,
+    )
+    return { sent: sent === 1 }
+  }
+
+  async getFlow (flowId: string): Promise<FlowRecord | null> {
+    const f = await this.client.hgetall(this.#flowKey(flowId))
+    if (f.id === undefined) return null
+    return {
+      id: f.id,
+      email: f.em as string,
+      linkHash: f.lh as string,
+      pollHash: f.ph as string,
+      state: f.st as FlowState,
+      redirectTo: f.rt as string,
+      device: f.dv as string,
+      createdAt: Number(f.c),
+      expiresAt: Number(f.x),
+      interval: Number(f.iv),
+      attempts: Number(f.ca),
+      usedAt: f.at === undefined ? null : Number(f.at),
+      usedDevice: f.ud ?? null,
+      sessionId: f.ss === undefined || f.ss === '' ? null : f.ss,
+    }
+  }
+
+  async verifyFlow (flowId: string, o: VerifyOptions): Promise<VerifyResult> {
+    const r = await this.#scripts.verifyFlow(
+      this.#flowKey(flowId), o.now, o.linkHash, o.pollHash ?? '', o.matchHash ?? '', o.device,
+      o.maxAttempts, o.sessionId, this.channel, flowId,
+    ) as string[]
+    switch (r[0]) {
+      case 'signed_in': case 'approved':
+        return { result: r[0], email: r[1] as string, redirectTo: r[2] as string, device: r[3] as string }
+      case 'code_required': case 'denied':
+        return { result: r[0] }
+      case 'wrong_code':
+        return { result: 'wrong_code', attemptsLeft: Number(r[1]) }
+      default:
+        return { result: 'invalid', reason: r[1] as InvalidReason }
+    }
+  }
+
+  async claimFlow (flowId: string, o: ClaimOptions): Promise<ClaimResult> {
+    const r = await this.#scripts.claimFlow(
+      this.#flowKey(flowId), o.now, o.pollHash, o.force ? '1' : '0', o.claimWindowMs, o.backoff, o.sessionId,
+    ) as string[]
+    switch (r[0]) {
+      case 'pending': case 'slow_down':
+        return { result: r[0], interval: Number(r[1]) }
+      case 'claimed':
+        return { result: 'claimed', email: r[1] as string, redirectTo: r[2] as string, device: r[3] as string, usedDevice: r[4] as string }
+      case 'denied':
+        return { result: 'denied' }
+      default:
+        return { result: 'expired' }
+    }
+  }
+
+  async codeFlow (flowId: string, o: CodeOptions): Promise<CodeResult> {
+    const r = await this.#scripts.codeFlow(
+      this.#flowKey(flowId), o.now, o.pollHash, o.otpHash, o.device, o.maxAttempts, o.sessionId, this.channel, flowId,
+    ) as string[]
+    switch (r[0]) {
+      case 'signed_in':
+        return { result: 'signed_in', email: r[1] as string, redirectTo: r[2] as string, device: r[3] as string }
+      case 'denied':
+        return { result: 'denied' }
+      case 'wrong_code':
+        return { result: 'wrong_code', attemptsLeft: Number(r[1]) }
+      default:
+        return { result: 'invalid', reason: r[1] as InvalidReason }
+    }
+  }
+
+  async createSession (s: SessionRecord): Promise<void> {
+    const ttl = Math.max(1, Math.min(s.idleExpiresAt, s.expiresAt) - s.createdAt)
+    await this.#scripts.createSession(
+      this.#sessionKey(s.id), this.#userKey(groupOf(s.id)), ttl, s.id,
+      'uid', s.userId, 'em', s.email, 'c', s.createdAt, 'ls', s.lastSeenAt, 'ax', s.expiresAt,
+      'ie', s.idleExpiresAt, 'd', JSON.stringify(s.data), 'dv', s.device,
+    )
+  }
+
+  async touchSession (id: string, o: TouchOptions): Promise<SessionRecord | null> {
+    const f = await this.#scripts.touchSession(this.#sessionKey(id), this.#userKey(groupOf(id)), o.now, o.idleTtlMs, id)
+    return f === null ? null : toSession(id, f as string[])
+  }
+
+  async setSessionData (id: string, data: Record<string, unknown>): Promise<boolean> {
+    return await this.#scripts.setSessionData(this.#sessionKey(id), JSON.stringify(data)) === 1
+  }
+
+  async listSessions (group: string): Promise<SessionRecord[]> {
+    const r = await this.#scripts.listSessions(this.#userKey(group), `${this.prefix}s:{${group}}`) as Array<string | string[]>
+    const out: SessionRecord[] = []
+    for (let i = 0; i < r.length; i += 2) out.push(toSession(r[i] as string, r[i + 1] as string[]))
+    return out
+  }
+
+  async revokeSession (id: string): Promise<boolean> {
+    return await this.#scripts.revokeSession(this.#sessionKey(id), this.#userKey(groupOf(id)), id, this.channel) === 1
+  }
+
+  async revokeSessions (group: string): Promise<string[]> {
+    return await this.#scripts.revokeSessions(this.#userKey(group), `${this.prefix}s:{${group}}`, this.channel) as string[]
+  }
+
+  async hit (key: string, windowMs: number): Promise<{ count: number, ttlMs: number }> {
+    const [count, ttl] = await this.#scripts.hit(`${this.prefix}rl:${key}`, windowMs) as [number, number]
+    return { count, ttlMs: ttl }
+  }
+
+  async subscribe (listener: StoreListener): Promise<() => Promise<void>> {
+    this.#listeners.add(listener)
+    if (this.#subscriber === null) this.#openSubscriber()
+    return async () => {
+      this.#listeners.delete(listener)
+      if (this.#listeners.size === 0) await this.#closeSubscriber()
+    }
+  }
+
+  #openSubscriber (): void {
+    const sub = this.#subscriberOption ?? duplicate(this.client)
+    this.#subscriber = sub
+    // Connection errors surface as store timeouts on the command path; the subscriber reconnects
+    // and resubscribes by itself (ioredis autoResubscribe). Lost notifications are bounded by
+    // the session's accessTtl and by plain polling.
+    sub.on('error', noop)
+    sub.on('message', (channel: string, message: string) => {
+      if (channel !== this.channel) return
+      const event = parseEvent(message)
+      if (event === null) return
+      for (const l of this.#listeners) l(event)
+    })
+    sub.subscribe(this.channel).catch(noop)
+  }
+
+  async #closeSubscriber (): Promise<void> {
+    const sub = this.#subscriber
+    this.#subscriber = null
+    if (sub === null) return
+    if (sub === this.#subscriberOption) {
+      sub.removeAllListeners('message')
+      await sub.unsubscribe(this.channel).catch(noop)
+      return
+    }
+    sub.disconnect()
+  }
+}
+
+function noop (): void {}
+
+function duplicate (client: Redis | Cluster): Redis | Cluster {
+  return 'isCluster' in client && client.isCluster ? (client as Cluster).duplicate() : (client as Redis).duplicate()
+}
+
+function parseEvent (message: string): StoreEvent | null {
+  if (message.startsWith('f:')) return { type: 'flow', flowId: message.slice(2) }
+  if (message.startsWith('r:')) return { type: 'revoke', sessionIds: message.slice(2).split(',') }
+  return null
+}
+
+function toSession (id: string, f: string[]): SessionRecord {
+  let data: Record<string, unknown>
+  try {
+    data = JSON.parse(f[6] as string) as Record<string, unknown>
+  } catch {
+    data = {}
+  }
+  return {
+    id,
+    userId: f[0] as string,
+    email: f[1] as string,
+    createdAt: Number(f[2]),
+    lastSeenAt: Number(f[3]),
+    expiresAt: Number(f[4]),
+    idleExpiresAt: Number(f[5]),
+    data,
+    device: f[7] as string,
+  }
+}

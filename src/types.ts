@@ -1,0 +1,2 @@
+// Type augmentations the plugin relies on internally.
+import type {} from '@fastify/cookie'
