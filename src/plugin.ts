@@ -8,7 +8,7 @@ import { MailSender } from './mail/sender.js'
 import { resolveOptions, type MagicLinkOptions } from './options.js'
 import { errorPage } from './pages/index.js'
 import { rateLimitStore } from './rate-limit-store.js'
-import { sendPage, wantsHtml, type Core } from './routes/context.js'
+import { checkOrigin, sendPage, wantsHtml, type Core } from './routes/context.js'
 import { pollRoutes } from './routes/poll.js'
 import { requestRoute } from './routes/request.js'
 import { sessionRoutes } from './routes/session.js'
@@ -100,7 +100,12 @@ async function routes (scope: FastifyInstance, core: Core): Promise<void> {
     return (data: unknown) => validate(data)
   })
   scope.setErrorHandler(errorHandler(core))
-  scope.addHook('onRequest', async (_request, reply) => { reply.header('cache-control', 'no-store') })
+  scope.addHook('onRoute', (route) => { route.bodyLimit ??= BODY_LIMIT })
+  scope.addHook('onRequest', async (request, reply) => {
+    reply.header('cache-control', 'no-store')
+    // Before the rate limiter: a cross-site request neither counts nor changes anything.
+    if (request.method !== 'GET' && request.method !== 'HEAD') checkOrigin(core, request)
+  })
   if (core.o.rateLimit !== false) {
     await scope.register(fastifyRateLimit, {
       global: false,
@@ -138,7 +143,7 @@ function parseForm (body: string): Record<string, string | string[]> {
 function errorHandler (core: Core) {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     let e: FastifyError = error
-    if (error.validation !== undefined) e = new errors.BAD_REQUEST(error.message.slice(0, 200))
+    if (error.code === 'FST_ERR_VALIDATION') e = new errors.BAD_REQUEST(error.message.slice(0, 200))
     const status = e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 600 ? e.statusCode : 500
     if (status >= 500 && e.code !== 'FST_MAGIC_LINK_STORE_UNAVAILABLE') {
       request.log.error({ err: error }, 'fastify-magic-link: internal error')

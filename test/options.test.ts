@@ -1,24 +1,22 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import Fastify from 'fastify'
 import magicLink, { MemoryStore, type MagicLinkOptions } from '../src/index.js'
 import { ORIGIN, SECRET } from './helpers/app.js'
 
 const base: MagicLinkOptions = { origin: ORIGIN, secret: SECRET, users: { find: () => null } }
 
-async function rejects (t: Tap.Test, options: unknown, option: string, env?: string): Promise<void> {
+async function rejects (t: Test, options: unknown, option: string, env?: string): Promise<void> {
   const previous = process.env.NODE_ENV
   if (env !== undefined) process.env.NODE_ENV = env
   const app = Fastify()
   try {
     app.register(magicLink, options as MagicLinkOptions)
-    await t.rejects(app.ready(), { code: 'FST_MAGIC_LINK_OPTIONS', message: new RegExp(`\`${option.replace(/\./g, '\\.')}\``) }, option)
+    await t.rejects(async () => { await app.ready() }, { code: 'FST_MAGIC_LINK_OPTIONS', message: new RegExp(`\`${option.replace(/\./g, '\\.')}\``) }, option)
   } finally {
     process.env.NODE_ENV = previous
     await app.close().catch(() => {})
   }
 }
-
-declare namespace Tap { type Test = typeof t }
 
 t.test('every bad option fails app.ready() with FST_MAGIC_LINK_OPTIONS naming the option', async (t) => {
   await rejects(t, null, 'origin')
@@ -75,7 +73,7 @@ t.test('every bad option fails app.ready() with FST_MAGIC_LINK_OPTIONS naming th
 t.test('long option values are described, not echoed', async (t) => {
   const app = Fastify()
   app.register(magicLink, { ...base, secret: ['x'.repeat(10), 'y'.repeat(50)] } as MagicLinkOptions)
-  const err = await app.ready().catch((e: Error) => e)
+  const err = await (async () => { await app.ready() })().catch((e: Error) => e)
   t.match((err as Error).message, /an array/)
   await app.close()
 })

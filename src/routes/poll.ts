@@ -3,7 +3,7 @@ import { normalizeOtp, sha256 } from '../crypto.js'
 import { errors } from '../errors.js'
 import type { ClaimResult } from '../store/types.js'
 import type { SessionIds } from '../session/manager.js'
-import { checkOrigin, clearBinding, deviceOf, fireHook, ipLimit, resolveUser, splitToken, type Core } from './context.js'
+import { clearBinding, deviceOf, fireHook, ipLimit, resolveUser, splitToken, type Core } from './context.js'
 import { codeBody, emptyBody, pollQuery } from './schemas.js'
 
 function bindingCookie (core: Core, request: FastifyRequest): { flowId: string, pollHash: string } {
@@ -35,7 +35,6 @@ export function pollRoutes (scope: FastifyInstance, core: Core): void {
     schema: { querystring: pollQuery, body: emptyBody },
     config: ipLimit(core, (l) => ({ max: l.pollPerMinute, timeWindow: 60_000 })),
   }, async (request, reply) => {
-    checkOrigin(core, request)
     const { flowId, pollHash } = bindingCookie(core, request)
     const wait = Math.min(30, Number((request.query as { wait?: string }).wait ?? '0')) * 1000
     const ids = core.sessions.newIds()
@@ -69,7 +68,6 @@ export function pollRoutes (scope: FastifyInstance, core: Core): void {
     schema: { body: codeBody },
     config: ipLimit(core, (l) => ({ max: l.verifyPerMinute, timeWindow: 60_000 })),
   }, async (request, reply) => {
-    checkOrigin(core, request)
     if (!o.otp) throw new errors.INVALID_CODE()
     const { flowId, pollHash } = bindingCookie(core, request)
     const otp = normalizeOtp((request.body as { code: string }).code)

@@ -3,7 +3,7 @@ import { matchCode, normalizeMatchCode, otpCode, randomId, randomSecret, sha256 
 import { errors } from '../errors.js'
 import { normalizeEmail } from '../mail/address.js'
 import { GROUP_LENGTH } from '../store/types.js'
-import { checkOrigin, deviceOf, fireHook, ipLimit, setBinding, type Core } from './context.js'
+import { deviceOf, fireHook, ipLimit, setBinding, type Core } from './context.js'
 import { requestBody } from './schemas.js'
 import { safeRedirect } from './redirect.js'
 
@@ -26,7 +26,6 @@ export function requestRoute (scope: FastifyInstance, core: Core): void {
     schema: { body: requestBody },
     config: ipLimit(core, (l) => ({ max: l.ipMax, timeWindow: l.ipWindow })),
   }, async (request, reply) => {
-    checkOrigin(core, request)
     if (o.beforeRequest !== null && o.beforeRequest !== undefined) await o.beforeRequest(request)
     const body = request.body as { email: string, redirectTo?: string }
     const address = normalizeEmail(body.email)

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { errors } from '../errors.js'
 import { groupOf } from '../store/types.js'
 import { userGroup, type MagicLinkSession } from '../session/manager.js'
-import { checkOrigin, fireHook, type Core } from './context.js'
+import { fireHook, type Core } from './context.js'
 import { emptyBody, sessionParams } from './schemas.js'
 
 function current (request: FastifyRequest): MagicLinkSession {
@@ -24,7 +24,6 @@ export function sessionRoutes (scope: FastifyInstance, core: Core): void {
   }
 
   scope.post('/logout', { schema: { body: emptyBody } }, async (request, reply) => {
-    checkOrigin(core, request)
     const s = current(request)
     await core.store.revokeSession(s.id)
     await signOut(request, reply, [s.id], s)
@@ -33,7 +32,6 @@ export function sessionRoutes (scope: FastifyInstance, core: Core): void {
   })
 
   scope.post('/logout-all', { schema: { body: emptyBody } }, async (request, reply) => {
-    checkOrigin(core, request)
     const s = current(request)
     const ids = await core.store.revokeSessions(userGroup(s.userId))
     await signOut(request, reply, ids.includes(s.id) ? ids : [...ids, s.id], s)
@@ -52,7 +50,6 @@ export function sessionRoutes (scope: FastifyInstance, core: Core): void {
   })
 
   scope.delete('/sessions/:id', { schema: { params: sessionParams } }, async (request, reply) => {
-    checkOrigin(core, request)
     const s = current(request)
     const { id } = request.params as { id: string }
     if (groupOf(id) !== userGroup(s.userId)) throw new errors.BAD_REQUEST('Not one of your sessions')

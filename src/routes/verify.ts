@@ -7,7 +7,7 @@ import { flowGate } from '../store/flow-rules.js'
 import type { FlowRecord, InvalidReason } from '../store/types.js'
 import { userGroup } from '../session/manager.js'
 import {
-  bindingFor, checkOrigin, clearBinding, deviceOf, fireHook, ipLimit, resolveUser, sendPage, splitToken, wantsHtml, type Core,
+  bindingFor, clearBinding, deviceOf, fireHook, ipLimit, resolveUser, sendPage, splitToken, wantsHtml, type Core,
 } from './context.js'
 import { revokeBody, verifyBody, verifyQuery } from './schemas.js'
 
@@ -57,7 +57,6 @@ export function verifyRoutes (scope: FastifyInstance, core: Core): void {
   })
 
   scope.post('/verify', { schema: { body: verifyBody }, config: attemptLimit }, async (request, reply) => {
-    checkOrigin(core, request)
     const html = wantsHtml(request)
     const { token, code } = request.body as { token: string, code?: string }
     const parts = splitToken(token)
@@ -109,14 +108,13 @@ export function verifyRoutes (scope: FastifyInstance, core: Core): void {
   // "Not you? Sign that session out": the person types their own address, which a scanner that
   // clicks buttons cannot do (THREATS T4/T5); nothing is revoked otherwise.
   scope.post('/revoke', { schema: { body: revokeBody }, config: attemptLimit }, async (request, reply) => {
-    checkOrigin(core, request)
     const html = wantsHtml(request)
     const { token, email } = request.body as { token: string, email: string }
     const found = await flowOf(core, token)
     if (found === null) return fail(reply, html, new errors.INVALID_TOKEN(), sendGone(core))
     const { flow } = found
     const address = normalizeEmail(email)
-    if (flow.sessionId === null || !address.ok || !safeEqual(address.email, flow.email)) {
+    if (flow.sessionId === null || !address.ok || !safeEqual(address.email.toLowerCase(), flow.email.toLowerCase())) {
       if (html && flow.usedAt !== null) {
         return sendPage(reply, 400, usedPage({ ...core.page, token, usedAt: new Date(flow.usedAt), device: flow.usedDevice ?? '', now: new Date(o.now()), error: 'That address does not match this link.' }))
       }
