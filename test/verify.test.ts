@@ -159,3 +159,17 @@ t.test('a binding cookie of another flow does not complete this one silently', a
   t.equal(res.json().code, 'FST_MAGIC_LINK_INVALID_CODE')
   t.equal(other.get('__Host-sid'), undefined)
 })
+
+t.test('request logs never contain the link token', async (t) => {
+  const lines: string[] = []
+  const a = await build({ logger: true, loggerStream: { write: (l: string) => { lines.push(l) } } })
+  t.teardown(() => a.app.close())
+  const { laptop, token } = await flow(a)
+  await send(a.app, laptop, { method: 'GET', url: `/auth/verify?token=${token}` })
+  await send(a.app, laptop, { method: 'HEAD', url: `/auth/verify?x=1&token=${token}` })
+  await send(a.app, laptop, { method: 'POST', url: '/auth/verify', payload: { token } })
+  const log = lines.join('\n')
+  t.match(log, /\/auth\/verify\?token=\[redacted\]/)
+  t.notOk(log.includes(token.slice(34)), 'no link secret in the log')
+  t.notOk(log.includes(laptop.get('__Host-sid') ?? 'no-session'), 'no session token in the log')
+})

@@ -257,10 +257,10 @@ export function createClient (options: ClientOptions = {}): MagicLinkClient {
       const signal = opts.signal ?? never
       const wait = waitSeconds(opts.longPoll)
       const path = wait > 0 ? `/poll?wait=${wait}` : '/poll'
-      for (let polls = 1; ; polls++) {
-        const started = Date.now()
-        const a = await call('POST', path, {}, signal)
-        if (a.status === 200) return approved(a)
+      let polls = 1
+      let started = Date.now()
+      let a = await call('POST', path, {}, signal)
+      while (a.status !== 200) {
         const b = isRecord(a.body) ? a.body : {}
         const slowDown = a.status === 400 && b.error === 'slow_down'
         if (a.status !== 202 && !slowDown) throw failure(a)
@@ -272,7 +272,11 @@ export function createClient (options: ClientOptions = {}): MagicLinkClient {
         opts.onPending?.({ interval, polls, slowDown })
         throwIfAborted(signal)
         if (delay > 0) await sleep(delay, signal)
+        polls++
+        started = Date.now()
+        a = await call('POST', path, {}, signal)
       }
+      return approved(a)
     },
 
     async verifyCode (code, opts = {}) {

@@ -244,6 +244,13 @@ export function concurrently<T> (count: number, call: (i: number) => Promise<T>)
   return Promise.all(Array.from({ length: count }, (_, i) => call(i)))
 }
 
+/** `list[i]`, which must exist. */
+export function at<T> (list: readonly T[], i: number): T {
+  const value = list[i]
+  if (value === undefined) throw new RangeError(`no element ${i}`)
+  return value
+}
+
 /** Tallies results by their `result` field. */
 export function tally (results: ReadonlyArray<{ result: string }>): Record<string, number> {
   const out: Record<string, number> = {}

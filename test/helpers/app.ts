@@ -19,15 +19,17 @@ export interface BuildOptions extends Partial<MagicLinkOptions> {
   /** Addresses that exist before the test. Default `['known@example.com']`. */
   known?: string[]
   logger?: boolean
+  /** Where log lines go when `logger` is true. */
+  loggerStream?: { write: (line: string) => void }
 }
 
 /** The standard app of the tests: https origin, captured mail, a user table, a controllable clock. */
 export async function build (opts: BuildOptions = {}): Promise<TestApp> {
-  const { known = ['known@example.com'], logger = false, ...options } = opts
+  const { known = ['known@example.com'], logger = false, loggerStream, ...options } = opts
   const users = new Map<string, MagicLinkUser>(known.map((email, i) => [email, { id: `u${i + 1}` }]))
   const outbox: Sent[] = []
   const clock = { now: Date.now(), advance (ms: number) { this.now += ms } }
-  const app = Fastify({ logger })
+  const app = Fastify({ logger: logger && loggerStream !== undefined ? { level: 'info', stream: loggerStream } : logger })
   await app.register(magicLink, {
     origin: ORIGIN,
     secret: SECRET,

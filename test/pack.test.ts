@@ -1,0 +1,58 @@
+import t from 'tap'
+import { execFile } from 'node:child_process'
+import { mkdtempSync, readdirSync, rmSync, writeFileSync, copyFileSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { promisify } from 'node:util'
+import { startRedis } from './helpers/redis.js'
+
+const exec = promisify(execFile)
+const root = resolve(import.meta.dirname, '..')
+
+// The package as a user gets it: `npm pack`, installed into an empty app next to fastify,
+// ioredis and nodemailer, then driven from both `import` and `require`.
+t.test('the packed tarball installs into an empty app and runs a login from ESM and CJS', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ml-consumer-'))
+  const redis = await startRedis()
+  t.teardown(async () => { await redis.stop(); rmSync(dir, { recursive: true, force: true }) })
+  const { stdout } = await exec('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: root })
+  const [packed] = JSON.parse(stdout) as Array<{ filename: string, files: Array<{ path: string }> }>
+  const files = (packed?.files ?? []).map((f) => f.path)
+  t.ok(files.every((f) => f.startsWith('dist/') || ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md'].includes(f)), `only dist and docs: ${files.filter((f) => !f.startsWith('dist/')).join(', ')}`)
+  t.ok(files.includes('dist/index.js') && files.includes('dist/index.cjs') && files.includes('dist/index.d.ts'))
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, version: '1.0.0' }))
+  const devVersions = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).devDependencies as Record<string, string>
+  await exec('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(dir, packed?.filename as string),
+    `fastify@${devVersions.fastify}`, `ioredis@${devVersions.ioredis}`, `nodemailer@${devVersions.nodemailer}`], { cwd: dir, timeout: 240_000 })
+  copyFileSync(join(root, 'test/fixtures/consumer/flow.mjs'), join(dir, 'flow.mjs'))
+  writeFileSync(join(dir, 'esm.mjs'), `
+import Fastify from 'fastify'
+import { Redis } from 'ioredis'
+import nodemailer from 'nodemailer'
+import magicLink, { MemoryStore, RedisStore, errors } from 'fastify-magic-link'
+import { storeConformance } from 'fastify-magic-link/testing'
+import { createClient } from 'fastify-magic-link/client'
+import { run } from './flow.mjs'
+if (typeof storeConformance !== 'function' || typeof createClient !== 'function') throw new Error('subpath exports missing')
+console.log(JSON.stringify(await run({ Fastify, magicLink, MemoryStore, RedisStore, errors, Redis, redisUrl: process.argv[2], nodemailer })))
+`)
+  writeFileSync(join(dir, 'cjs.cjs'), `
+const Fastify = require('fastify')
+const { Redis } = require('ioredis')
+const nodemailer = require('nodemailer')
+const ml = require('fastify-magic-link')
+require('fastify-magic-link/testing')
+require('fastify-magic-link/client')
+import('./flow.mjs').then(({ run }) => run({ Fastify, magicLink: ml.default, MemoryStore: ml.MemoryStore, RedisStore: ml.RedisStore, errors: ml.errors, Redis, redisUrl: process.argv[2], nodemailer }))
+  .then((r) => console.log(JSON.stringify(r)), (e) => { console.error(e); process.exit(1) })
+`)
+  const expected = { asked: 202, verified: 200, me: 200, user: 'user@example.com', anon: 'FST_MAGIC_LINK_UNAUTHORIZED' }
+  for (const script of ['esm.mjs', 'cjs.cjs']) {
+    const out = await exec('node', [script, redis.url], { cwd: dir, timeout: 60_000 })
+    const result = JSON.parse(out.stdout) as Record<string, unknown>
+    t.same(result.memory, expected, `${script} on MemoryStore`)
+    t.same(result.redis, expected, `${script} on RedisStore`)
+    t.equal(result.errorCodes, 8, `${script}: errors exported`)
+  }
+  t.ok(readdirSync(join(dir, 'node_modules', 'fastify-magic-link', 'dist')).length > 0)
+})
