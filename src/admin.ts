@@ -1,4 +1,8 @@
+import { errors } from './errors.js'
+import { normalizeEmail } from './mail/address.js'
 import type { Core } from './routes/context.js'
+import { safeRedirect } from './routes/redirect.js'
+import { startFlow } from './routes/request.js'
 import { userGroup } from './session/manager.js'
 
 /** A session as listed by `GET /sessions` and `app.magicLink.listSessions`. */
@@ -23,6 +27,20 @@ export interface MagicLinkApi {
   revokeUserSessions (userId: string): Promise<string[]>
   /** The live sessions of a user. */
   listSessions (userId: string): Promise<SessionInfo[]>
+  /**
+   * An invitation link for `email`, valid for `linkTtl`. Whoever opens it types that address and
+   * is signed in on that browser (no asking device is involved). Sends the default login mail only
+   * with `send: true`; otherwise put the link in your own invitation. A newer link for the address
+   * supersedes it. The user is found or created (`users.create`) when the link is used.
+   */
+  createLink (email: string, options?: CreateLinkOptions): Promise<{ link: string, expiresAt: number }>
+}
+
+export interface CreateLinkOptions {
+  /** Same-origin path under `redirect.allow` to land on. Default: the first allowed prefix. */
+  redirectTo?: string
+  /** Also send the login mail. Default false. */
+  send?: boolean
 }
 
 export function createAdminApi (core: Core): MagicLinkApi {
@@ -36,6 +54,19 @@ export function createAdminApi (core: Core): MagicLinkApi {
       const ids = await core.store.revokeSessions(userGroup(userId))
       core.sessions.forget(ids)
       return ids
+    },
+    async createLink (email, options = {}) {
+      const address = normalizeEmail(email)
+      if (!address.ok) throw new errors.BAD_REQUEST(`Invalid email address: ${address.reason}`)
+      const flow = await startFlow(core, {
+        email: address.email,
+        redirectTo: safeRedirect(options.redirectTo, core.o.redirectAllow),
+        device: 'an invitation',
+        send: true,
+        invite: true,
+        mail: options.send === true,
+      })
+      return { link: flow.link, expiresAt: flow.expiresAt }
     },
     async listSessions (userId) {
       const list = await core.store.listSessions(userGroup(userId))

@@ -17,5 +17,5 @@ export type {
 } from './options.js'
 export type { MailContext, RenderedMail, NoticeContext } from './mail/template.js'
 export type { MagicLinkSession } from './session/manager.js'
-export type { MagicLinkApi, SessionInfo } from './admin.js'
+export type { MagicLinkApi, SessionInfo, CreateLinkOptions } from './admin.js'
 export type { Duration } from './duration.js'

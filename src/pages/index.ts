@@ -1,6 +1,6 @@
 export { PAGE_CSP, escapeHtml } from './layout.js'
 export type { PageCommon } from './layout.js'
-export { sameBrowserPage, otherBrowserPage } from './verify.js'
-export type { SameBrowserPageInput, OtherBrowserPageInput } from './verify.js'
+export { sameBrowserPage, otherBrowserPage, invitePage } from './verify.js'
+export type { SameBrowserPageInput, OtherBrowserPageInput, InvitePageInput } from './verify.js'
 export { gonePage, usedPage, approvedPage, revokedPage, errorPage } from './outcome.js'
 export type { GoneReason, GonePageInput, UsedPageInput, ApprovedPageInput, ErrorPageInput } from './outcome.js'

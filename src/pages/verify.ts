@@ -73,3 +73,28 @@ export function otherBrowserPage (c: OtherBrowserPageInput): string {
     '<button type="submit">Approve</button></form>',
   ].join('\n'))
 }
+
+/** Input of {@link invitePage}. */
+export interface InvitePageInput extends PageCommon {
+  /** The link token, posted back in the body. */
+  token: string
+  /** Why the last attempt failed. */
+  error?: string
+}
+
+/**
+ * `GET /verify` of an invitation (`app.magicLink.createLink`): there is no asking browser, so the
+ * person proves the address the link was sent to by typing it, which a scanner that clicks
+ * buttons cannot do (THREATS T4, T5).
+ */
+export function invitePage (c: InvitePageInput): string {
+  return layout(c, `Sign in to ${c.appName}`, [
+    '<p>Type the email address this invitation was sent to, then sign in.</p>',
+    errorHtml(c.error),
+    `<form method="post" action="${escapeHtml(routeUrl(c.prefix, 'verify'))}">`,
+    tokenInput(c.token),
+    '<label for="email">Your email address</label>',
+    '<input id="email" name="email" type="email" autocomplete="email" required>',
+    '<button type="submit">Sign in</button></form>',
+  ].join('\n'))
+}

@@ -15,6 +15,58 @@ export function emailGroup (email: string): string {
   return sha256(`email:${email.toLowerCase()}`).slice(0, GROUP_LENGTH)
 }
 
+export interface StartedFlow {
+  flowId: string
+  /** `https://…/verify?token=…` */
+  link: string
+  /** The binding cookie's value: `<flowId>.<poll secret>`. */
+  binding: string
+  matchCode: string
+  otp: string | null
+  expiresAt: number
+  /** A mail went out (within the address's budget). */
+  sent: boolean
+}
+
+/** Creates a flow in one store call and, when it is within the address's budget, queues its mail. */
+export async function startFlow (core: Core, f: { email: string, redirectTo: string, device: string, send: boolean, invite: boolean, mail?: boolean }): Promise<StartedFlow> {
+  const { o } = core
+  const now = o.now()
+  const flowId = emailGroup(f.email) + randomId()
+  const linkSecret = randomSecret()
+  const pollSecret = randomSecret()
+  const code = matchCode()
+  const otp = o.otp && !f.invite ? otpCode() : null
+  const expiresAt = now + o.linkTtl
+  const { sent } = await core.store.createFlow({
+    id: flowId,
+    email: f.email,
+    linkHash: sha256(linkSecret),
+    pollHash: sha256(pollSecret),
+    matchHash: sha256(normalizeMatchCode(code) as string),
+    otpHash: otp === null ? null : sha256(otp),
+    redirectTo: f.redirectTo,
+    device: f.device,
+    createdAt: now,
+    expiresAt,
+    interval: o.pollInterval,
+    invite: f.invite,
+  }, {
+    now,
+    ttlMs: o.linkTtl * 2,
+    send: f.send,
+    minGapMs: o.rateLimit === false || f.invite ? 0 : o.rateLimit.emailInterval,
+    perHour: o.rateLimit === false || f.invite ? Number.MAX_SAFE_INTEGER : o.rateLimit.emailPerHour,
+  })
+  const link = `${o.origin}${o.prefix}/verify?token=${flowId}.${linkSecret}`
+  if (sent && f.mail !== false) {
+    core.mail.login({
+      email: f.email, link, otp, requestedAt: new Date(now), device: f.device, appName: o.appName, expiresInMinutes: Math.round(o.linkTtl / 60_000),
+    })
+  }
+  return { flowId, link, binding: `${flowId}.${pollSecret}`, matchCode: code, otp, expiresAt, sent }
+}
+
 /**
  * POST /request: the same 202 bytes (but the match code) for known, unknown, rate-limited and
  * well-formed addresses (THREATS T12). Unknown addresses get a decoy flow that polls `pending`
@@ -35,45 +87,9 @@ export function requestRoute (scope: FastifyInstance, core: Core): void {
 
     const user = await o.users.find(email)
     const known = user !== null
-    const now = o.now()
-    const flowId = emailGroup(email) + randomId()
-    const linkSecret = randomSecret()
-    const pollSecret = randomSecret()
-    const code = matchCode()
-    const otp = o.otp ? otpCode() : null
-    const device = deviceOf(request)
-    const { sent } = await core.store.createFlow({
-      id: flowId,
-      email,
-      linkHash: sha256(linkSecret),
-      pollHash: sha256(pollSecret),
-      matchHash: sha256(normalizeMatchCode(code) as string),
-      otpHash: otp === null ? null : sha256(otp),
-      redirectTo,
-      device,
-      createdAt: now,
-      expiresAt: now + o.linkTtl,
-      interval: o.pollInterval,
-    }, {
-      now,
-      ttlMs: o.linkTtl * 2,
-      send: known || o.users.create !== undefined,
-      minGapMs: o.rateLimit === false ? 0 : o.rateLimit.emailInterval,
-      perHour: o.rateLimit === false ? Number.MAX_SAFE_INTEGER : o.rateLimit.emailPerHour,
-    })
-    if (sent) {
-      core.mail.login({
-        email,
-        link: `${o.origin}${o.prefix}/verify?token=${flowId}.${linkSecret}`,
-        otp,
-        requestedAt: new Date(now),
-        device,
-        appName: o.appName,
-        expiresInMinutes: Math.round(o.linkTtl / 60_000),
-      })
-    }
+    const flow = await startFlow(core, { email, redirectTo, device: deviceOf(request), send: known || o.users.create !== undefined, invite: false })
     fireHook(request, 'onLoginRequested', o.hooks.onLoginRequested, { email, known, request })
-    setBinding(core, reply, `${flowId}.${pollSecret}`)
-    return reply.code(202).send({ status: 'pending', interval: o.pollInterval, expiresIn: Math.floor(o.linkTtl / 1000), matchCode: code })
+    setBinding(core, reply, flow.binding)
+    return reply.code(202).send({ status: 'pending', interval: o.pollInterval, expiresIn: Math.floor(o.linkTtl / 1000), matchCode: flow.matchCode })
   })
 }

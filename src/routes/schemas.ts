@@ -25,6 +25,7 @@ export const verifyBody: ObjectSchema = {
   properties: {
     token: TOKEN,
     code: { type: 'string', maxLength: 32, description: 'The match code shown on the asking screen (cross-device)' },
+    email: { type: 'string', maxLength: 320, description: 'Invitations only: the address the invitation was sent to, typed' },
   },
 }
 

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify'
 import { normalizeMatchCode, safeEqual, sha256 } from '../crypto.js'
 import { errors } from '../errors.js'
 import { normalizeEmail } from '../mail/address.js'
-import { approvedPage, errorPage, gonePage, otherBrowserPage, revokedPage, sameBrowserPage, usedPage } from '../pages/index.js'
+import { approvedPage, errorPage, gonePage, invitePage, otherBrowserPage, revokedPage, sameBrowserPage, usedPage } from '../pages/index.js'
 import { flowGate } from '../store/flow-rules.js'
 import type { FlowRecord, InvalidReason } from '../store/types.js'
 import { userGroup } from '../session/manager.js'
@@ -46,6 +46,7 @@ export function verifyRoutes (scope: FastifyInstance, core: Core): void {
       const { status, html } = deadLinkPage(core, reason, token, flow)
       return sendPage(reply, status, html)
     }
+    if (flow.invite) return sendPage(reply, 200, invitePage({ ...core.page, token }))
     const binding = bindingFor(core, request, flowId)
     if (binding !== null && safeEqual(binding, flow.pollHash)) {
       return sendPage(reply, 200, sameBrowserPage({ ...core.page, token, email: flow.email }))
@@ -58,10 +59,21 @@ export function verifyRoutes (scope: FastifyInstance, core: Core): void {
 
   scope.post('/verify', { schema: { body: verifyBody }, config: attemptLimit }, async (request, reply) => {
     const html = wantsHtml(request)
-    const { token, code } = request.body as { token: string, code?: string }
+    const { token, code, email } = request.body as { token: string, code?: string, email?: string }
     const parts = splitToken(token)
     if (parts === null) return fail(reply, html, new errors.INVALID_TOKEN(), sendGone(core))
-    const binding = bindingFor(core, request, parts.flowId)
+    let binding = bindingFor(core, request, parts.flowId)
+    if (email !== undefined) {
+      // An invitation: the typed address stands in for the asking browser's binding cookie.
+      const found = await flowOf(core, token)
+      const address = normalizeEmail(email)
+      if (found === null || !found.flow.invite) return fail(reply, html, new errors.INVALID_TOKEN(), sendGone(core))
+      if (!address.ok || !safeEqual(address.email.toLowerCase(), found.flow.email.toLowerCase())) {
+        if (!html) throw new errors.BAD_REQUEST('That address does not match this invitation')
+        return sendPage(reply, 400, invitePage({ ...core.page, token, error: 'That address does not match this invitation.' }))
+      }
+      binding = found.flow.pollHash
+    }
     let matchHash: string | null = null
     if (code !== undefined && code.trim() !== '') {
       const normalized = normalizeMatchCode(code)
@@ -146,6 +158,7 @@ function fail (reply: FastifyReply, html: boolean, error: Error & { statusCode?:
 async function codeProblem (core: Core, reply: FastifyReply, html: boolean, token: string, flowId: string, message: string, attemptsLeft?: number): Promise<FastifyReply> {
   if (!html) throw new errors.INVALID_CODE()
   const flow = await core.store.getFlow(flowId)
+  if (flow?.invite === true) return sendPage(reply, 400, invitePage({ ...core.page, token, error: 'Type the email address this invitation was sent to.' }))
   const requestedAt = new Date(flow?.createdAt ?? core.o.now())
   return sendPage(reply, 400, otherBrowserPage({
     ...core.page, token, device: flow?.device ?? '', requestedAt, now: new Date(core.o.now()), error: message,

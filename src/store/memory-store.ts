@@ -105,6 +105,7 @@ export class MemoryStore implements MagicLinkStore {
       usedAt: null,
       usedDevice: null,
       sessionId: null,
+      invite: flow.invite === true,
       lastPoll: 0,
     }, options.ttlMs)
     return { sent }

@@ -96,7 +96,7 @@ export class RedisStore implements MagicLinkStore {
       o.now, o.ttlMs, o.send ? '1' : '0', o.minGapMs, o.perHour, this.channel, flow.id, `${this.prefix}f:{${group}}`,
       'id', flow.id, 'em', flow.email, 'lh', flow.linkHash, 'ph', flow.pollHash, 'mh', flow.matchHash,
       'oh', flow.otpHash ?? '', 'rt', flow.redirectTo, 'dv', flow.device, 'c', flow.createdAt,
-      'x', flow.expiresAt, 'iv', flow.interval,
+      'x', flow.expiresAt, 'iv', flow.interval, 'in', flow.invite === true ? '1' : '0',
     )
     return { sent: sent === 1 }
   }
@@ -119,6 +119,7 @@ export class RedisStore implements MagicLinkStore {
       usedAt: f.at === undefined ? null : Number(f.at),
       usedDevice: f.ud ?? null,
       sessionId: f.ss === undefined || f.ss === '' ? null : f.ss,
+      invite: f.in === '1',
     }
   }
 

@@ -47,6 +47,8 @@ export interface NewFlow {
   expiresAt: number
   /** Initial poll interval, seconds. */
   interval: number
+  /** An invitation (`app.magicLink.createLink`): no asking browser; the opener proves the address instead. Default false. */
+  invite?: boolean
 }
 
 /** The stored view of a flow, as `getFlow` returns it. */
@@ -66,8 +68,10 @@ export interface FlowRecord {
   usedAt: number | null
   /** Summary of the browser that used the link. */
   usedDevice: string | null
-  /** Public id of the session this flow created, once claimed. */
+  /** Hash part of the session this flow created, once claimed (see `VerifyOptions.sessionId`). */
   sessionId: string | null
+  /** An invitation flow. */
+  invite: boolean
 }
 
 export interface CreateFlowOptions {
@@ -114,7 +118,7 @@ export interface VerifyOptions {
   /** The browser using the link. */
   device: string
   maxAttempts: number
-  /** Public id of the session that a same-browser sign-in will create. */
+  /** SHA-256 of the new session's secret id; the public session id is the user's group tag followed by it. */
   sessionId: string
 }
 
