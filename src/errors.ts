@@ -1,26 +1,38 @@
-import createError from '@fastify/error'
+import createError, { type FastifyErrorConstructor } from '@fastify/error'
 
-/**
- * Every error the plugin raises, each with a stable code and HTTP status (DESIGN §8).
- * Compare with `err.code`, or `instanceof errors.X`.
- */
-export const errors = {
+type Cause = { cause?: unknown }
+type Coded<C extends string, S extends number, A extends unknown[]> = FastifyErrorConstructor<{ code: C, statusCode: S }, A>
+
+/** The error constructors of the plugin (DESIGN §8), each with a stable code and status. */
+export interface MagicLinkErrors {
   /** A plugin option is missing or invalid; fails `app.ready()`. The message names the option. */
-  OPTIONS: createError('FST_MAGIC_LINK_OPTIONS', 'Invalid fastify-magic-link option %s', 500),
-  /** The request body, query or headers do not match the route's schema. */
-  BAD_REQUEST: createError('FST_MAGIC_LINK_BAD_REQUEST', '%s', 400),
+  OPTIONS: Coded<'FST_MAGIC_LINK_OPTIONS', 500, [detail: string]>
+  /** The request body, query or cookie does not match what the route takes. */
+  BAD_REQUEST: Coded<'FST_MAGIC_LINK_BAD_REQUEST', 400, [detail: string]>
   /** No valid session cookie. */
-  UNAUTHORIZED: createError('FST_MAGIC_LINK_UNAUTHORIZED', 'Authentication required', 401),
+  UNAUTHORIZED: Coded<'FST_MAGIC_LINK_UNAUTHORIZED', 401, []>
   /** A state-changing request came from another origin (`Origin` or `Sec-Fetch-Site: cross-site`). */
-  FORBIDDEN_ORIGIN: createError('FST_MAGIC_LINK_FORBIDDEN_ORIGIN', 'Cross-origin request refused', 403),
+  FORBIDDEN_ORIGIN: Coded<'FST_MAGIC_LINK_FORBIDDEN_ORIGIN', 403, []>
   /** The link token is malformed, unknown, expired, superseded or already used. */
-  INVALID_TOKEN: createError('FST_MAGIC_LINK_INVALID_TOKEN', 'This link is invalid, expired or already used', 400),
-  /** A wrong, missing or exhausted code (match code or email OTP). */
-  INVALID_CODE: createError('FST_MAGIC_LINK_INVALID_CODE', 'Invalid code', 400),
+  INVALID_TOKEN: Coded<'FST_MAGIC_LINK_INVALID_TOKEN', 400, []>
+  /** A wrong, malformed or exhausted code (match code or email code). */
+  INVALID_CODE: Coded<'FST_MAGIC_LINK_INVALID_CODE', 400, []>
   /** Too many requests from this client; see `Retry-After`. */
-  RATE_LIMITED: createError('FST_MAGIC_LINK_RATE_LIMITED', 'Too many requests, retry in %s seconds', 429),
+  RATE_LIMITED: Coded<'FST_MAGIC_LINK_RATE_LIMITED', 429, [retryAfterSeconds: number]>
   /** The token store failed or did not answer within `storeTimeout`. */
-  STORE_UNAVAILABLE: createError('FST_MAGIC_LINK_STORE_UNAVAILABLE', 'Login service temporarily unavailable', 503),
-} as const
+  STORE_UNAVAILABLE: Coded<'FST_MAGIC_LINK_STORE_UNAVAILABLE', 503, [options?: Cause]>
+}
 
-export type MagicLinkErrorCode = ReturnType<(typeof errors)[keyof typeof errors]>['code']
+/** Every error the plugin raises. Compare with `err.code`, or `instanceof errors.X`. */
+export const errors: MagicLinkErrors = {
+  OPTIONS: createError('FST_MAGIC_LINK_OPTIONS', 'Invalid fastify-magic-link option %s', 500),
+  BAD_REQUEST: createError('FST_MAGIC_LINK_BAD_REQUEST', '%s', 400),
+  UNAUTHORIZED: createError('FST_MAGIC_LINK_UNAUTHORIZED', 'Authentication required', 401),
+  FORBIDDEN_ORIGIN: createError('FST_MAGIC_LINK_FORBIDDEN_ORIGIN', 'Cross-origin request refused', 403),
+  INVALID_TOKEN: createError('FST_MAGIC_LINK_INVALID_TOKEN', 'This link is invalid, expired or already used', 400),
+  INVALID_CODE: createError('FST_MAGIC_LINK_INVALID_CODE', 'Invalid code', 400),
+  RATE_LIMITED: createError('FST_MAGIC_LINK_RATE_LIMITED', 'Too many requests, retry in %s seconds', 429),
+  STORE_UNAVAILABLE: createError('FST_MAGIC_LINK_STORE_UNAVAILABLE', 'Login service temporarily unavailable', 503),
+}
+
+export type MagicLinkErrorCode = ReturnType<MagicLinkErrors[keyof MagicLinkErrors]>['code']

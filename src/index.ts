@@ -4,7 +4,7 @@ import { fastifyMagicLink } from './plugin.js'
 export default fastifyMagicLink
 export { fastifyMagicLink }
 export { errors } from './errors.js'
-export type { MagicLinkErrorCode } from './errors.js'
+export type { MagicLinkErrorCode, MagicLinkErrors } from './errors.js'
 export { MemoryStore } from './store/memory-store.js'
 export type { MemoryStoreOptions } from './store/memory-store.js'
 export { RedisStore } from './store/redis-store.js'

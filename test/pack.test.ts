@@ -55,4 +55,31 @@ import('./flow.mjs').then(({ run }) => run({ Fastify, magicLink: ml.default, Mem
     t.equal(result.errorCodes, 8, `${script}: errors exported`)
   }
   t.ok(readdirSync(join(dir, 'node_modules', 'fastify-magic-link', 'dist')).length > 0)
+
+  // The published types, as a TypeScript app sees them: augmentation of the session data, the
+  // decorators on Fastify's types, and a type error where the app gets it wrong.
+  writeFileSync(join(dir, 'consumer.ts'), `
+import Fastify from 'fastify'
+import magicLink, { type MagicLinkSession } from 'fastify-magic-link'
+import { createClient } from 'fastify-magic-link/client'
+declare module 'fastify-magic-link' {
+  interface MagicLinkSessionData { role: 'admin' | 'member' }
+}
+const app = Fastify()
+app.register(magicLink, { origin: 'https://a.example', secret: 'x'.repeat(32), users: { find: () => null, claims: () => ({ role: 'admin' }) } })
+app.get('/me', { preHandler: app.requireSession }, async (request) => {
+  const s: MagicLinkSession | null = request.session
+  const role: 'admin' | 'member' | undefined = s?.data.role
+  return { role }
+})
+// @ts-expect-error claims must match MagicLinkSessionData
+app.register(magicLink, { origin: 'https://a.example', secret: 'x'.repeat(32), users: { find: () => null, claims: () => ({ role: 1 }) } })
+void createClient
+`)
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2023', 'dom'], types: ['node'], typeRoots: [join(root, 'node_modules/@types')], skipLibCheck: false },
+    files: ['consumer.ts'],
+  }))
+  const tsc = await exec('node', [join(root, 'node_modules/typescript/bin/tsc'), '-p', dir], { cwd: dir }).then(() => '', (e: { stdout: string }) => e.stdout)
+  t.equal(tsc, '', 'the consumer type-checks against the published .d.ts')
 })

@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { RedisStore } from '../src/index.js'
 import { ask, build, Jar, send, tokenOf, type TestApp } from './helpers/app.js'
@@ -10,13 +10,12 @@ t.before(async () => { redis = await startRedis() })
 t.teardown(async () => { await redis.stop() })
 
 /** One Fastify instance on the shared Redis; instances of one test share `t.name` as key prefix. */
-async function instance (t: Tap, opts: Parameters<typeof build>[0] = {}): Promise<TestApp> {
+async function instance (t: Test, opts: Parameters<typeof build>[0] = {}): Promise<TestApp> {
   const client = redis.client()
   const a = await build({ store: new RedisStore({ client, prefix: `${t.name.slice(0, 20)}:` }), ...opts })
   t.teardown(() => a.app.close())
   return a
 }
-type Tap = typeof t
 
 t.test('same-browser and cross-device flows on RedisStore', async (t) => {
   const a = await instance(t)

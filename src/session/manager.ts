@@ -178,5 +178,5 @@ export class SessionManager {
 }
 
 function toSession (id: string, c: SessionClaims): MagicLinkSession {
-  return Object.freeze({ id, userId: c.sub, data: Object.freeze({ ...c.dat }) as MagicLinkSessionData, createdAt: c.cat, expiresAt: c.sxp })
+  return Object.freeze({ id, userId: c.sub, data: Object.freeze({ ...c.dat }) as unknown as MagicLinkSessionData, createdAt: c.cat, expiresAt: c.sxp })
 }

@@ -1,0 +1,427 @@
+import { spawn, execFile, type ChildProcess } from 'node:child_process'
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import net from 'node:net'
+import { tmpdir } from 'node:os'
+import { delimiter, join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { Redis, Cluster, type RedisOptions, type ClusterOptions } from 'ioredis'
+import { freePort, LOOPBACK } from './ports.js'
+
+/** A private `redis-server` on a loopback port, no persistence, for one test file. */
+export interface RedisServer {
+  readonly host: string
+  readonly port: number
+  /** `redis://127.0.0.1:<port>` */
+  readonly url: string
+  /** The server's working directory (removed by `stop()`). */
+  readonly dir: string
+  /** A new ioredis client on this server; quit by `stop()`. */
+  client (opts?: RedisOptions): Redis
+  /** Quits the clients, stops the server, removes its directory. Idempotent. */
+  stop (): Promise<void>
+  /** SIGKILL the server (a crash, for fault tests); clients stay open and keep reconnecting. */
+  kill (): Promise<void>
+  /** Starts the server again on the same port (stopping it first if it runs); the data is gone. */
+  restart (): Promise<void>
+}
+
+/** Three masters, no replicas, every slot assigned and `cluster_state:ok` on each node. */
+export interface RedisCluster {
+  readonly host: string
+  readonly ports: readonly number[]
+  /** A new ioredis Cluster client seeded with every node; quit by `stop()`. */
+  cluster (opts?: ClusterOptions): Cluster
+  /** Quits the clients, stops every node, removes their directories. Idempotent. */
+  stop (): Promise<void>
+}
+
+const START_TIMEOUT_MS = 5000
+const CLUSTER_TIMEOUT_MS = 20000
+/** A cluster node also listens on its bus port, `port + 10000` unless `cluster-port` is set. */
+const CLUSTER_BUS_OFFSET = 10000
+
+// --- process bookkeeping ----------------------------------------------------------------------
+//
+// Every redis-server is killed by stop(), by the 'exit' hook (a test that forgot stop(), an
+// uncaught error) and, when this process dies without running 'exit' hooks (tap's timeout
+// signal, SIGKILL), by a watchdog: a detached `sh` that reads pids on a pipe from this process
+// and, on EOF, SIGKILLs the ones still listed and removes the temp root.
+
+const WATCHDOG_SCRIPT = `
+pids=' '
+while read -r op arg; do
+  case "$op" in
+    add) pids="$pids$arg " ;;
+    del) next=' '; for p in $pids; do [ "$p" = "$arg" ] || next="$next$p "; done; pids=$next ;;
+    quit) exit 0 ;;
+  esac
+done
+for p in $pids; do kill -9 "$p" 2>/dev/null; done
+[ -n "$1" ] && rm -rf -- "$1"
+`
+
+const live = new Set<ChildProcess>()
+let owners = 0
+let root: string | null = null
+let watchdog: ChildProcess | null = null
+let exitHookInstalled = false
+
+function tellWatchdog (line: string): void {
+  watchdog?.stdin?.write(`${line}\n`)
+}
+
+function acquire (): string {
+  owners++
+  if (!exitHookInstalled) {
+    exitHookInstalled = true
+    process.on('exit', () => {
+      watchdog?.kill('SIGKILL')
+      for (const child of live) child.kill('SIGKILL')
+      if (root !== null) rmSync(root, { recursive: true, force: true })
+    })
+  }
+  if (root === null) root = mkdtempSync(join(tmpdir(), 'fml-redis-'))
+  if (watchdog === null) {
+    const dog = spawn('sh', ['-c', WATCHDOG_SCRIPT, 'fml-redis-watchdog', root], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+      detached: true
+    })
+    dog.on('error', () => {})
+    dog.stdin?.on('error', () => {})
+    if (dog.stdin instanceof net.Socket) dog.stdin.unref()
+    dog.unref()
+    watchdog = dog
+  }
+  return mkdtempSync(join(root, 'node-'))
+}
+
+function release (dir: string): void {
+  rmSync(dir, { recursive: true, force: true })
+  owners--
+  if (owners > 0) return
+  tellWatchdog('quit')
+  watchdog?.stdin?.end()
+  watchdog = null
+  if (root !== null) rmSync(root, { recursive: true, force: true })
+  root = null
+}
+
+function hasExited (child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null
+}
+
+function exited (child: ChildProcess): Promise<void> {
+  if (hasExited(child)) return Promise.resolve()
+  return new Promise((resolve) => child.once('exit', () => resolve()))
+}
+
+/** Whether `promise` settles within `ms`; the timer is cleared either way so it holds no exit. */
+async function settlesWithin (promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<false>((resolve) => { timer = setTimeout(resolve, ms, false) })
+  try {
+    return await Promise.race([promise.then(() => true, () => true), timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+async function terminate (child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (hasExited(child)) return
+  child.kill(signal)
+  if (!(await settlesWithin(exited(child), 3000))) {
+    child.kill('SIGKILL')
+    await exited(child)
+  }
+}
+
+function findBinary (name: string): string | null {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir === '') continue
+    const candidate = join(dir, name)
+    try {
+      accessSync(candidate, constants.X_OK)
+      return candidate
+    } catch {}
+  }
+  return null
+}
+
+// --- a minimal RESP call, so readiness polling needs no client and leaves no reconnect loop ----
+
+type Reply = { ok: true, value: string } | { ok: false, error: string }
+
+function parseReply (buf: Buffer): Reply | undefined {
+  const eol = buf.indexOf('\r\n')
+  if (eol === -1) return undefined
+  const type = String.fromCharCode(buf[0] ?? 0)
+  const line = buf.toString('utf8', 1, eol)
+  if (type === '-') return { ok: false, error: line }
+  if (type !== '$') return { ok: true, value: line }
+  const length = Number.parseInt(line, 10)
+  if (length < 0) return { ok: true, value: '' }
+  if (buf.length < eol + 2 + length + 2) return undefined
+  return { ok: true, value: buf.toString('utf8', eol + 2, eol + 2 + length) }
+}
+
+function rawCommand (port: number, args: readonly string[], timeoutMs = 500): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: LOOPBACK, port })
+    let buf = Buffer.alloc(0)
+    let settled = false
+    const finish = (err: Error | null, value = ''): void => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      socket.destroy()
+      if (err !== null) reject(err)
+      else resolve(value)
+    }
+    const timer = setTimeout(() => finish(new Error(`no reply within ${timeoutMs} ms`)), timeoutMs)
+    socket.on('error', (err) => finish(err))
+    socket.on('close', () => finish(new Error('connection closed before a reply')))
+    socket.on('connect', () => {
+      socket.write(`*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join(''))
+    })
+    socket.on('data', (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk])
+      const reply = parseReply(buf)
+      if (reply === undefined) return
+      if (reply.ok) finish(null, reply.value)
+      else finish(new Error(reply.error))
+    })
+  })
+}
+
+// --- one redis-server process -----------------------------------------------------------------
+
+class PortInUseError extends Error {}
+
+function logTail (dir: string): string {
+  try {
+    return readFileSync(join(dir, 'redis.log'), 'utf8').trim().split('\n').slice(-8).join('\n')
+  } catch {
+    return '(no log written)'
+  }
+}
+
+/** Spawns redis-server and resolves once it answers PING; rejects (and kills it) otherwise. */
+async function launch (bin: string, port: number, dir: string, extraArgs: readonly string[]): Promise<ChildProcess> {
+  const args = [
+    '--port', String(port),
+    '--bind', LOOPBACK,
+    '--save', '',
+    '--appendonly', 'no',
+    '--dir', dir,
+    '--logfile', join(dir, 'redis.log'),
+    ...extraArgs
+  ]
+  rmSync(join(dir, 'redis.log'), { force: true })
+  const child = spawn(bin, args, { cwd: dir, stdio: 'ignore' })
+  const spawned: { error: Error | null } = { error: null }
+  child.on('error', (err) => { spawned.error = err })
+  live.add(child)
+  if (child.pid !== undefined) tellWatchdog(`add ${child.pid}`)
+  child.once('exit', () => {
+    live.delete(child)
+    if (child.pid !== undefined) tellWatchdog(`del ${child.pid}`)
+  })
+  child.unref()
+
+  const deadline = Date.now() + START_TIMEOUT_MS
+  while (Date.now() < deadline) {
+    if (spawned.error !== null || hasExited(child)) {
+      const log = logTail(dir)
+      if (log.includes('Address already in use')) throw new PortInUseError(log)
+      throw new Error(`redis-server on ${LOOPBACK}:${port} exited while starting (code ${String(child.exitCode)}${spawned.error === null ? '' : `, ${spawned.error.message}`}):\n${log}`)
+    }
+    try {
+      if (await rawCommand(port, ['PING'], 250) === 'PONG') return child
+    } catch {}
+    await sleep(25)
+  }
+  await terminate(child, 'SIGKILL')
+  throw new Error(`redis-server on ${LOOPBACK}:${port} did not answer PING within ${START_TIMEOUT_MS} ms:\n${logTail(dir)}`)
+}
+
+/** Picks a free port and launches; a port taken between the check and the bind is retried. */
+async function launchOnFreePort (bin: string, dir: string, extraArgs: readonly string[], offsets: readonly number[]): Promise<{ port: number, child: ChildProcess }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort({ offsets })
+    try {
+      return { port, child: await launch(bin, port, dir, extraArgs) }
+    } catch (err) {
+      if (!(err instanceof PortInUseError) || attempt >= 5) throw err
+    }
+  }
+}
+
+type AnyClient = Redis | Cluster
+
+async function closeClient (client: AnyClient): Promise<void> {
+  if (client.status === 'end') return
+  const ended = new Promise<void>((resolve) => client.once('end', () => resolve()))
+  if (client.status === 'ready') {
+    await settlesWithin(client.quit(), 1000)
+    // Calling disconnect() too would make a Cluster go 'end' -> 'close' again.
+    if (await settlesWithin(ended, 1000)) return
+  }
+  // A standalone client waiting between reconnect attempts has no socket: disconnect() cancels
+  // the attempt but never emits 'end', so there is nothing to wait for.
+  const expectEnd = client.status !== 'reconnecting'
+  client.disconnect()
+  if (expectEnd) await settlesWithin(ended, 1000)
+}
+
+function track<T extends AnyClient> (clients: Set<AnyClient>, client: T): T {
+  clients.add(client)
+  client.once('end', () => clients.delete(client))
+  // Fault tests kill the server under the client on purpose; without a listener ioredis prints
+  // every refused reconnect. Command promises still reject, and tests may add their own listener.
+  client.on('error', () => {})
+  return client
+}
+
+function requireRedisServer (): string {
+  const bin = findBinary('redis-server')
+  if (bin === null) {
+    throw new Error('redis-server is not on PATH: install it (apt-get install redis-server) or run .ci/run')
+  }
+  return bin
+}
+
+export async function startRedis (opts: { args?: string[] } = {}): Promise<RedisServer> {
+  const bin = requireRedisServer()
+  const extraArgs = opts.args ?? []
+  const dir = acquire()
+  let started: { port: number, child: ChildProcess }
+  try {
+    started = await launchOnFreePort(bin, dir, extraArgs, [])
+  } catch (err) {
+    release(dir)
+    throw err
+  }
+  const { port } = started
+  let child: ChildProcess | null = started.child
+  let stopped = false
+  const clients = new Set<AnyClient>()
+
+  const relaunch = async (): Promise<void> => {
+    // The port was ours a moment ago; give the kernel a few tries to hand it back.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        child = await launch(bin, port, dir, extraArgs)
+        return
+      } catch (err) {
+        if (!(err instanceof PortInUseError) || attempt >= 20) throw err
+        await sleep(100)
+      }
+    }
+  }
+
+  return {
+    host: LOOPBACK,
+    port,
+    url: `redis://${LOOPBACK}:${port}`,
+    dir,
+    client (clientOpts: RedisOptions = {}): Redis {
+      if (stopped) throw new Error('redis server already stopped')
+      return track(clients, new Redis({ ...clientOpts, host: LOOPBACK, port }))
+    },
+    async stop (): Promise<void> {
+      if (stopped) return
+      stopped = true
+      await Promise.all([...clients].map(closeClient))
+      if (child !== null) await terminate(child, 'SIGTERM')
+      child = null
+      release(dir)
+    },
+    async kill (): Promise<void> {
+      if (child !== null) await terminate(child, 'SIGKILL')
+      child = null
+    },
+    async restart (): Promise<void> {
+      if (stopped) throw new Error('redis server already stopped')
+      if (child !== null) await terminate(child, 'SIGTERM')
+      child = null
+      await relaunch()
+    }
+  }
+}
+
+function execFileText (file: string, args: readonly string[], timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(file, args, { timeout: timeoutMs, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
+      if (err !== null) reject(new Error(`${file} ${args.join(' ')} failed: ${err.message}\n${stdout}\n${stderr}`))
+      else resolve(stdout)
+    })
+  })
+}
+
+export async function startCluster (): Promise<RedisCluster | { skip: string }> {
+  const bin = findBinary('redis-server')
+  const cli = findBinary('redis-cli')
+  if (bin === null) return { skip: 'redis-server is not on PATH (apt-get install redis-server)' }
+  if (cli === null) return { skip: 'redis-cli is not on PATH (apt-get install redis-tools)' }
+
+  const nodes: { port: number, child: ChildProcess, dir: string }[] = []
+  const clients = new Set<AnyClient>()
+  let stopped = false
+  const stop = async (): Promise<void> => {
+    if (stopped) return
+    stopped = true
+    await Promise.all([...clients].map(closeClient))
+    await Promise.all(nodes.map((node) => terminate(node.child, 'SIGTERM')))
+    for (const node of nodes) release(node.dir)
+  }
+
+  try {
+    for (let i = 0; i < 3; i++) {
+      const dir = acquire()
+      try {
+        const args = [
+          '--cluster-enabled', 'yes',
+          '--cluster-config-file', join(dir, 'nodes.conf'),
+          '--cluster-node-timeout', '5000'
+        ]
+        const started = await launchOnFreePort(bin, dir, args, [CLUSTER_BUS_OFFSET])
+        nodes.push({ ...started, dir })
+      } catch (err) {
+        release(dir)
+        throw err
+      }
+    }
+    const ports = nodes.map((node) => node.port)
+    await execFileText(cli, [
+      '--cluster', 'create',
+      ...ports.map((port) => `${LOOPBACK}:${port}`),
+      '--cluster-replicas', '0',
+      '--cluster-yes'
+    ], CLUSTER_TIMEOUT_MS)
+
+    const deadline = Date.now() + CLUSTER_TIMEOUT_MS
+    let pending = ports
+    while (pending.length > 0) {
+      const states = await Promise.all(pending.map((port) => rawCommand(port, ['CLUSTER', 'INFO']).catch(() => '')))
+      pending = pending.filter((_, i) => !(states[i] ?? '').includes('cluster_state:ok'))
+      if (pending.length === 0) break
+      if (Date.now() > deadline) {
+        throw new Error(`redis cluster not ok within ${CLUSTER_TIMEOUT_MS} ms on ports ${pending.join(', ')}`)
+      }
+      await sleep(50)
+    }
+
+    return {
+      host: LOOPBACK,
+      ports,
+      cluster (clusterOpts: ClusterOptions = {}): Cluster {
+        if (stopped) throw new Error('redis cluster already stopped')
+        return track(clients, new Cluster(ports.map((port) => ({ host: LOOPBACK, port })), clusterOpts))
+      },
+      stop
+    }
+  } catch (err) {
+    await stop()
+    throw err
+  }
+}

@@ -1,0 +1,58 @@
+// Type tests, checked by `tsc --noEmit` (npm test): each `@ts-expect-error` fails the build if
+// the line it guards stops being an error.
+import Fastify, { type FastifyRequest } from 'fastify'
+import magicLink, {
+  errors, MemoryStore, RedisStore, type MagicLinkOptions, type MagicLinkSession, type MagicLinkStore,
+} from '../../src/index.js'
+import { Redis } from 'ioredis'
+
+declare module '../../src/index.js' {
+  interface MagicLinkSessionData { role: 'admin' | 'member' }
+  interface MagicLinkUser { email: string }
+}
+
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false
+function expect<T extends true> (): T | undefined { return undefined }
+
+const app = Fastify()
+const options: MagicLinkOptions = {
+  origin: 'https://app.example.com',
+  secret: ['x'.repeat(32), 'y'.repeat(32)],
+  store: new RedisStore({ client: new Redis({ lazyConnect: true }) }),
+  users: {
+    find: async (email) => ({ id: '1', email }),
+    create: (email) => ({ id: '2', email }),
+    claims: (user) => ({ role: user.email.endsWith('@admin.example') ? 'admin' : 'member' }),
+  },
+  linkTtl: '10m',
+  session: { accessTtl: 60_000 },
+}
+void app.register(magicLink, options)
+
+// @ts-expect-error a role outside the merged MagicLinkSessionData
+const bad: MagicLinkOptions['users']['claims'] = () => ({ role: 'root' })
+void bad
+// @ts-expect-error durations are numbers or unit strings
+const badTtl: MagicLinkOptions = { ...options, linkTtl: '10 minutes' }
+void badTtl
+// @ts-expect-error crossDevice has no button-only mode
+const badMode: MagicLinkOptions = { ...options, crossDevice: 'button' }
+void badMode
+
+app.get('/me', { preHandler: app.requireSession }, async (request: FastifyRequest) => {
+  expect<Equal<typeof request.session, MagicLinkSession | null>>()
+  if (request.session === null) return null
+  expect<Equal<typeof request.session.data.role, 'admin' | 'member'>>()
+  expect<Equal<typeof request.session.userId, string>>()
+  // @ts-expect-error sessions are read-only
+  request.session.userId = 'other'
+  return request.session
+})
+
+const revoked: Promise<string[]> = app.magicLink.revokeUserSessions('1')
+const invite: Promise<{ link: string, expiresAt: number }> = app.magicLink.createLink('a@b.io', { redirectTo: '/' })
+void revoked
+void invite
+const store: MagicLinkStore = new MemoryStore()
+void store
+expect<Equal<ReturnType<typeof errors.UNAUTHORIZED>['code'], 'FST_MAGIC_LINK_UNAUTHORIZED'>>()
