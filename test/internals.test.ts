@@ -1,0 +1,112 @@
+import t from 'tap'
+import { parseDuration } from '../src/duration.js'
+import { LruCache } from '../src/session/cache.js'
+import { FlowWaiters } from '../src/routes/waiters.js'
+import { guardStore } from '../src/store/guard.js'
+import { MemoryStore } from '../src/store/memory-store.js'
+import { compile } from '../src/routes/validate.js'
+import { safeRedirect } from '../src/routes/redirect.js'
+import { safeEqual, normalizeMatchCode, normalizeOtp, matchCode, otpCode } from '../src/crypto.js'
+import type { MagicLinkStore } from '../src/store/types.js'
+
+t.test('parseDuration', async (t) => {
+  t.equal(parseDuration(1500), 1500)
+  t.equal(parseDuration(1.7), 1)
+  t.equal(parseDuration('1.5s'), 1500)
+  t.equal(parseDuration('30d'), 30 * 86_400_000)
+  t.equal(parseDuration('0.0001ms'), null, 'rounds to zero')
+  t.equal(parseDuration('0m'), null)
+  t.equal(parseDuration(Number.POSITIVE_INFINITY), null)
+  t.equal(parseDuration('10 minutes'), null)
+  t.equal(parseDuration(null), null)
+})
+
+t.test('LruCache keeps at most max entries and evicts the least recently used', async (t) => {
+  const small = new LruCache<number>(2)
+  small.set('a', 1)
+  small.set('b', 2)
+  small.set('c', 3)
+  t.equal(small.get('a'), undefined, 'oldest evicted')
+  t.equal(small.size, 2)
+  small.delete('b')
+  t.equal(small.get('b'), undefined)
+  // Above 64 entries a hit refreshes recency.
+  const big = new LruCache<number>(100)
+  for (let i = 0; i < 100; i++) big.set(`k${i}`, i)
+  t.equal(big.get('k0'), 0)
+  big.set('new', 1)
+  t.equal(big.get('k0'), 0, 'k0 was refreshed, so k1 went instead')
+  t.equal(big.get('k1'), undefined)
+  t.equal(big.get('missing'), undefined)
+})
+
+t.test('FlowWaiters: notify wakes, timeouts resolve false, close ends everything', async (t) => {
+  const w = new FlowWaiters()
+  const woken = w.wait('f1', 5000)
+  const also = w.wait('f1', 5000)
+  t.equal(w.size, 1)
+  w.notify('f1')
+  w.notify('nobody')
+  t.same(await Promise.all([woken, also]), [true, true])
+  t.equal(w.size, 0)
+  t.equal(await w.wait('f2', 10), false)
+  const pending = w.wait('f3', 5000)
+  w.close()
+  t.equal(await pending, false)
+  t.equal(await w.wait('f4', 5000), false, 'after close, waits end at once')
+})
+
+t.test('guardStore: failures and slow calls become 503, sync throws too', async (t) => {
+  const failures: string[] = []
+  const slow = new Proxy(new MemoryStore(), {
+    get (target, prop, receiver) {
+      if (prop === 'getFlow') return () => new Promise(() => {})
+      if (prop === 'hit') return () => { throw new Error('sync boom') }
+      if (prop === 'listSessions') return async () => { throw new Error('async boom') }
+      const v = Reflect.get(target, prop, receiver) as unknown
+      return typeof v === 'function' ? v.bind(target) : v
+    },
+  }) as MagicLinkStore
+  const g = guardStore(slow, 50, { onFailure: (m) => { failures.push(m) } })
+  const started = Date.now()
+  await t.rejects(g.getFlow('x'), { code: 'FST_MAGIC_LINK_STORE_UNAVAILABLE', statusCode: 503 })
+  t.ok(Date.now() - started < 500)
+  await t.rejects(g.hit('k', 1000), { code: 'FST_MAGIC_LINK_STORE_UNAVAILABLE' })
+  await t.rejects(g.listSessions('g'), { code: 'FST_MAGIC_LINK_STORE_UNAVAILABLE' })
+  t.same(await g.revokeSessions('g'), [])
+  t.same(failures, ['getFlow', 'hit', 'listSessions'])
+})
+
+t.test('validator: the subset the routes use', async (t) => {
+  const v = compile({ type: 'object', additionalProperties: false, required: ['a'], properties: { a: { type: 'string', minLength: 2, maxLength: 3, pattern: '^[a-z]+$' } } })
+  t.same(v({ a: 'ab' }), { value: { a: 'ab' } })
+  t.match(v({ a: 'a' }), { error: { message: /too short/ } })
+  t.match(v({ a: 'abcd' }), { error: { message: /too long/ } })
+  t.match(v({ a: 'A1' }), { error: { message: /malformed/ } })
+  t.match(v({ a: 1 }), { error: { message: /must be a string/ } })
+  t.match(v({}), { error: { message: /required/ } })
+  t.match(v(null), { error: { message: /required/ } })
+  t.match(v([]), { error: { message: /must be an object/ } })
+  t.match(v({ a: 'ab', b: 1 }), { error: { message: /unknown property/ } })
+  const open = compile({ type: 'object', additionalProperties: true, properties: { a: { type: 'string' } } })
+  t.same(open({ x: 1 }), { value: { x: 1 } })
+})
+
+t.test('safeRedirect', async (t) => {
+  t.equal(safeRedirect('/app/x', ['/app/']), '/app/x')
+  t.equal(safeRedirect('/app', ['/app/']), '/app/')
+  t.equal(safeRedirect('/app#x', ['/app']), '/app#x')
+  t.equal(safeRedirect(undefined, ['/home']), '/home')
+})
+
+t.test('codes and constant-time comparison', async (t) => {
+  t.ok(safeEqual('abc', 'abc'))
+  t.notOk(safeEqual('abc', 'abcd'))
+  t.equal(normalizeMatchCode('bcd-fgh'), 'BCDFGH')
+  t.equal(normalizeMatchCode('AEI-OUY'), null, 'vowels are not in the alphabet')
+  t.equal(normalizeOtp('012 345'), '012345')
+  t.equal(normalizeOtp('12345'), null)
+  const codes = new Set(Array.from({ length: 200 }, () => matchCode()))
+  t.ok(codes.size > 190)
+  t.match(otpCode(), /^[0-9]{6}$/)
+})
