@@ -119,8 +119,8 @@ export interface MagicLinkOptions {
   store?: MagicLinkStore
   /** Default: outside production, links are written to the log at `info` (a dev outbox). Required in production unless `sendMail` is set. */
   mail?: MailOptions
-  /** Replaces `mail` entirely: deliver the message yourself (queues, other providers). */
-  sendMail?: (message: MailMessage, ctx: MailContext) => Promise<void>
+  /** Replaces `mail` entirely: deliver the message yourself (queues, other providers). `ctx` is null for the "new sign-in" notice. */
+  sendMail?: (message: MailMessage, ctx: MailContext | null) => Promise<void>
   /** Required. User lookup and creation. */
   users: UsersOptions
   /** Route prefix. Default `'/auth'`. */

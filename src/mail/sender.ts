@@ -43,7 +43,7 @@ export class MailSender {
       html: rendered.html,
     }
     if (this.#o.sendMail !== null) {
-      await (this.#o.sendMail as NonNullable<ResolvedOptions['sendMail']>)(message, ctx as MailContext)
+      await (this.#o.sendMail as NonNullable<ResolvedOptions['sendMail']>)(message, ctx)
     } else if (this.#o.mail !== null) {
       await this.#o.mail.transport.sendMail(message)
     } else {

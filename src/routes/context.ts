@@ -58,8 +58,12 @@ export function deviceOf (request: FastifyRequest): string {
  */
 export function checkOrigin (core: Core, request: FastifyRequest): void {
   const origin = request.headers.origin
+  const site = request.headers['sec-fetch-site']
+  if (site === 'cross-site') throw new errors.FORBIDDEN_ORIGIN()
+  // The plugin's pages send `Referrer-Policy: no-referrer`, so browsers post their forms with
+  // `Origin: null`; Fetch Metadata (set by the browser, not by pages) then vouches for them.
+  if (origin === 'null' && site === 'same-origin') return
   if (origin !== undefined && origin !== core.o.origin) throw new errors.FORBIDDEN_ORIGIN()
-  if (request.headers['sec-fetch-site'] === 'cross-site') throw new errors.FORBIDDEN_ORIGIN()
 }
 
 /** Headers of every HTML page (THREATS T10, T21). */

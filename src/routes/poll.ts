@@ -42,7 +42,16 @@ export function pollRoutes (scope: FastifyInstance, core: Core): void {
       now: o.now(), pollHash, force, claimWindowMs: o.claimWindow, backoff: 5, sessionId: ids.hash,
     })
     let r = await claim(false)
-    if (r.result === 'pending' && wait > 0 && await core.waiters.wait(flowId, wait)) r = await claim(true)
+    if (r.result === 'pending' && wait > 0) {
+      // A poller that went away (reload, closed tab) must not claim the login on its way out:
+      // the session cookie would go to a dead socket and the live poller would find it spent.
+      const gone = new AbortController()
+      const onClose = (): void => { if (!reply.raw.writableFinished) gone.abort() }
+      reply.raw.once('close', onClose)
+      const changed = await core.waiters.wait(flowId, wait, gone.signal)
+      reply.raw.off('close', onClose)
+      if (changed && !gone.signal.aborted) r = await claim(true)
+    }
     switch (r.result) {
       case 'pending':
         return reply.code(202).send({ status: 'pending', interval: r.interval })

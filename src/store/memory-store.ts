@@ -192,7 +192,7 @@ export class MemoryStore implements MagicLinkStore {
     s.lastSeenAt = o.now
     s.idleExpiresAt = o.now + o.idleTtlMs
     this.#set(this.#sessions, id, s, sessionTtl(s, o.now))
-    return { ...s }
+    return { ...s, data: { ...s.data } }
   }
 
   async setSessionData (id: string, data: Record<string, unknown>): Promise<boolean> {
@@ -207,7 +207,7 @@ export class MemoryStore implements MagicLinkStore {
     for (const id of [...this.#sessions.keys()]) {
       if (groupOf(id) !== group) continue
       const s = this.#get(this.#sessions, id)
-      if (s !== null) out.push({ ...s })
+      if (s !== null) out.push({ ...s, data: { ...s.data } })
     }
     return out
   }

@@ -58,6 +58,14 @@ export class RedisStore implements MagicLinkStore {
   readonly #subscriberOption: Redis | Cluster | undefined
   #subscriber: Redis | Cluster | null = null
   readonly #listeners = new Set<StoreListener>()
+  /** Key names passed to scripts as arguments: ioredis applies a client's `keyPrefix` to KEYS only. */
+  readonly #argPrefix: string
+  readonly #onMessage = (channel: string, message: string): void => {
+    if (channel !== this.channel) return
+    const event = parseEvent(message)
+    if (event === null) return
+    for (const l of this.#listeners) l(event)
+  }
 
   constructor (options: RedisStoreOptions) {
     if (options === null || typeof options !== 'object' || options.client === null || typeof options.client !== 'object' || typeof options.client.defineCommand !== 'function') {
@@ -67,6 +75,7 @@ export class RedisStore implements MagicLinkStore {
     this.prefix = options.prefix ?? 'ml:'
     this.channel = `${this.prefix}events`
     this.#subscriberOption = options.subscriber
+    this.#argPrefix = ((this.client.options as { keyPrefix?: string }).keyPrefix ?? '') + this.prefix
     const scripts: Partial<Record<ScriptName, ScriptFn>> = {}
     const commands = this.client as unknown as Record<string, ScriptFn>
     for (const [name, [numberOfKeys, lua]] of Object.entries(SCRIPTS) as Array<[ScriptName, readonly [number, string]]>) {
@@ -93,7 +102,7 @@ export class RedisStore implements MagicLinkStore {
     const group = groupOf(flow.id)
     const sent = await this.#scripts.createFlow(
       this.#flowKey(flow.id), `${this.prefix}e:{${group}}`,
-      o.now, o.ttlMs, o.send ? '1' : '0', o.minGapMs, o.perHour, this.channel, flow.id, `${this.prefix}f:{${group}}`,
+      o.now, o.ttlMs, o.send ? '1' : '0', o.minGapMs, o.perHour, this.channel, flow.id, `${this.#argPrefix}f:{${group}}`,
       'id', flow.id, 'em', flow.email, 'lh', flow.linkHash, 'ph', flow.pollHash, 'mh', flow.matchHash,
       'oh', flow.otpHash ?? '', 'rt', flow.redirectTo, 'dv', flow.device, 'c', flow.createdAt,
       'x', flow.expiresAt, 'iv', flow.interval, 'in', flow.invite === true ? '1' : '0',
@@ -191,7 +200,7 @@ export class RedisStore implements MagicLinkStore {
   }
 
   async listSessions (group: string): Promise<SessionRecord[]> {
-    const r = await this.#scripts.listSessions(this.#userKey(group), `${this.prefix}s:{${group}}`) as Array<string | string[]>
+    const r = await this.#scripts.listSessions(this.#userKey(group), `${this.#argPrefix}s:{${group}}`) as Array<string | string[]>
     const out: SessionRecord[] = []
     for (let i = 0; i < r.length; i += 2) out.push(toSession(r[i] as string, r[i + 1] as string[]))
     return out
@@ -202,7 +211,7 @@ export class RedisStore implements MagicLinkStore {
   }
 
   async revokeSessions (group: string): Promise<string[]> {
-    return await this.#scripts.revokeSessions(this.#userKey(group), `${this.prefix}s:{${group}}`, this.channel) as string[]
+    return await this.#scripts.revokeSessions(this.#userKey(group), `${this.#argPrefix}s:{${group}}`, this.channel) as string[]
   }
 
   async hit (key: string, windowMs: number): Promise<{ count: number, ttlMs: number }> {
@@ -212,35 +221,39 @@ export class RedisStore implements MagicLinkStore {
 
   async subscribe (listener: StoreListener): Promise<() => Promise<void>> {
     this.#listeners.add(listener)
-    if (this.#subscriber === null) this.#openSubscriber()
+    if (this.#subscriber === null) await this.#openSubscriber()
     return async () => {
       this.#listeners.delete(listener)
       if (this.#listeners.size === 0) await this.#closeSubscriber()
     }
   }
 
-  #openSubscriber (): void {
+  /**
+   * Waits for the SUBSCRIBE to be acknowledged, at most one second: with Redis down at boot the
+   * app still starts, and the subscriber joins (ioredis resubscribes) when Redis is back.
+   */
+  async #openSubscriber (): Promise<void> {
     const sub = this.#subscriberOption ?? duplicate(this.client)
     this.#subscriber = sub
-    // Connection errors surface as store timeouts on the command path; the subscriber reconnects
-    // and resubscribes by itself (ioredis autoResubscribe). Lost notifications are bounded by
-    // the session's accessTtl and by plain polling.
+    // Connection errors surface as store timeouts on the command path; lost notifications are
+    // bounded by the session's accessTtl and by plain polling.
     sub.on('error', noop)
-    sub.on('message', (channel: string, message: string) => {
-      if (channel !== this.channel) return
-      const event = parseEvent(message)
-      if (event === null) return
-      for (const l of this.#listeners) l(event)
-    })
-    sub.subscribe(this.channel).catch(noop)
+    sub.on('message', this.#onMessage)
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([
+      sub.subscribe(this.channel).catch(noop),
+      new Promise((resolve) => { timer = setTimeout(resolve, 1000) }),
+    ])
+    clearTimeout(timer)
   }
 
   async #closeSubscriber (): Promise<void> {
     const sub = this.#subscriber
     this.#subscriber = null
     if (sub === null) return
+    sub.off('message', this.#onMessage)
+    sub.off('error', noop)
     if (sub === this.#subscriberOption) {
-      sub.removeAllListeners('message')
       await sub.unsubscribe(this.channel).catch(noop)
       return
     }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import type { ConformanceCase } from './flow-cases.js'
+import type { ConformanceCase } from './fixtures.js'
 import {
   LIMITS, at, claimOptions, codeOptions, concurrently, createOptions, flowFixture, tally, verifyOptions, wrongMatchHash,
   wrongOtpHash,

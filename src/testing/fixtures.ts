@@ -13,6 +13,12 @@ export interface ConformanceContext {
   settle (): Promise<void>
 }
 
+/** One conformance case: a name and a body that throws (node:assert) when the store breaks the contract. */
+export interface ConformanceCase {
+  readonly name: string
+  run (store: MagicLinkStore, ctx: ConformanceContext): Promise<void>
+}
+
 /** The limits the cases run with (the plugin's defaults, DESIGN §6). */
 export const LIMITS = {
   lifetimeMs: 15 * 60_000,
@@ -42,6 +48,11 @@ export function newGroup (): string {
 /** `<11-char group><22-char random>`, 33 characters. */
 export function newFlowId (group: string = newGroup()): string {
   return group + randomBytes(16).toString('base64url')
+}
+
+/** What flows record as `sessionId`: SHA-256 of a new session's secret id (the public id without its group). */
+export function newSessionHash (): string {
+  return hash(randomBytes(32).toString('base64url'))
 }
 
 /** A session's public id, `<11-char group><43-char sha256(secret)>`, and the secret it hashes. */
@@ -75,6 +86,8 @@ export interface FlowFixtureOptions {
   group?: string
   /** False to make a flow without an email code (`otpHash: null`). Default true. */
   otp?: boolean
+  /** An invitation flow. */
+  invite?: boolean
   email?: string
 }
 
@@ -101,6 +114,7 @@ export function flowFixture (options: FlowFixtureOptions): FlowFixture {
     expiresAt: options.now + LIMITS.lifetimeMs,
     interval: LIMITS.interval,
   }
+  if (options.invite !== undefined) flow.invite = options.invite
   return { flow, secrets, group }
 }
 
@@ -119,7 +133,7 @@ export function verifyOptions (fx: FlowFixture, now: number, overrides: Partial<
     matchHash: null,
     device: APPROVER,
     maxAttempts: LIMITS.maxAttempts,
-    sessionId: newSessionId().id,
+    sessionId: newSessionHash(),
     ...overrides,
   }
 }
@@ -131,7 +145,7 @@ export function claimOptions (fx: FlowFixture, now: number, overrides: Partial<C
     force: false,
     claimWindowMs: LIMITS.claimWindowMs,
     backoff: LIMITS.backoff,
-    sessionId: newSessionId().id,
+    sessionId: newSessionHash(),
     ...overrides,
   }
 }
@@ -143,7 +157,7 @@ export function codeOptions (fx: FlowFixture, now: number, overrides: Partial<Co
     otpHash: hash(fx.secrets.otp ?? '000000'),
     device: 'Firefox on Linux',
     maxAttempts: LIMITS.maxAttempts,
-    sessionId: newSessionId().id,
+    sessionId: newSessionHash(),
     ...overrides,
   }
 }
@@ -226,6 +240,16 @@ export async function listen (store: MagicLinkStore, ctx: ConformanceContext): P
   }
 }
 
+/** Runs `body` with a live recorder and unsubscribes afterwards, whatever happens. */
+export async function listening<T> (store: MagicLinkStore, ctx: ConformanceContext, body: (rec: Recorder) => Promise<T>): Promise<T> {
+  const rec = await listen(store, ctx)
+  try {
+    return await body(rec)
+  } finally {
+    await rec.stop()
+  }
+}
+
 export function isFlowEvent (flowId: string): (event: StoreEvent) => boolean {
   return (event) => event.type === 'flow' && event.flowId === flowId
 }
@@ -258,4 +282,3 @@ export function tally (results: ReadonlyArray<{ result: string }>): Record<strin
   return out
 }
 
-export { sleep }

@@ -1,15 +1,10 @@
 import assert from 'node:assert/strict'
-import type { FlowRecord, MagicLinkStore } from '../store/types.js'
+import type { FlowRecord, MagicLinkStore, VerifyOptions } from '../store/types.js'
 import {
-  APPROVER, HOUR, LIMITS, claimOptions, codeOptions, createOptions, flowFixture, hash, isFlowEvent, listen,
+  APPROVER, HOUR, LIMITS, claimOptions, codeOptions, createOptions, flowFixture, hash, isFlowEvent, listening,
   newFlowId, verifyOptions, wrongMatchHash, wrongOtpHash,
-  type ConformanceContext, type FlowFixture,
+  type ConformanceCase, type FlowFixture,
 } from './fixtures.js'
-
-export interface ConformanceCase {
-  readonly name: string
-  run (store: MagicLinkStore, ctx: ConformanceContext): Promise<void>
-}
 
 /** Creates a flow that must be sent (a fresh address unless `group` is given). */
 async function sentFlow (store: MagicLinkStore, now: number, group?: string, otp = true): Promise<FlowFixture> {
@@ -42,6 +37,11 @@ async function deny (store: MagicLinkStore, fx: FlowFixture, now: number): Promi
   assert.deepEqual(await store.verifyFlow(fx.flow.id, verifyOptions(fx, now, { matchHash: wrongMatchHash(fx) })), { result: 'denied' })
 }
 
+/** No proof, the binding, the right and a wrong match code. */
+function everyProof (fx: FlowFixture): Array<Partial<VerifyOptions>> {
+  return [{}, { pollHash: fx.flow.pollHash }, { matchHash: fx.flow.matchHash }, { matchHash: wrongMatchHash(fx) }]
+}
+
 function pendingView (fx: FlowFixture): FlowRecord {
   const f = fx.flow
   return {
@@ -59,6 +59,7 @@ function pendingView (fx: FlowFixture): FlowRecord {
     usedAt: null,
     usedDevice: null,
     sessionId: null,
+    invite: f.invite === true,
   }
 }
 
@@ -112,8 +113,7 @@ export const createFlowCases: ConformanceCase[] = [
     async run (store, ctx) {
       const now = Date.now()
       const known = await sentFlow(store, now)
-      const rec = await listen(store, ctx)
-      try {
+      await listening(store, ctx, async (rec) => {
         const unknown = flowFixture({ now: now + LIMITS.minGapMs, group: known.group })
         assert.deepEqual(await store.createFlow(unknown.flow, createOptions(now + LIMITS.minGapMs, { send: false })), { sent: false })
         assert.equal((await flowOf(store, known.flow.id)).state, 'pending', 'the older flow is not superseded')
@@ -132,9 +132,7 @@ export const createFlowCases: ConformanceCase[] = [
         }
         const capped = flowFixture({ now: now + LIMITS.perHour * LIMITS.minGapMs, group })
         assert.deepEqual(await store.createFlow(capped.flow, createOptions(capped.flow.createdAt)), { sent: false }, 'the hour budget is spent')
-      } finally {
-        await rec.stop()
-      }
+      })
     },
   },
   {
@@ -142,12 +140,10 @@ export const createFlowCases: ConformanceCase[] = [
     async run (store, ctx) {
       const now = Date.now()
       const old = await sentFlow(store, now)
-      const rec = await listen(store, ctx)
-      try {
+      await listening(store, ctx, async (rec) => {
         const fresh = await sentFlow(store, now + LIMITS.minGapMs, old.group)
+        assert.equal((await flowOf(store, old.flow.id)).state, 'superseded')
         assert.deepEqual(await rec.waitFor(isFlowEvent(old.flow.id), 'supersede'), { type: 'flow', flowId: old.flow.id })
-        const record = await flowOf(store, old.flow.id)
-        assert.equal(record.state, 'superseded')
         assert.equal((await flowOf(store, fresh.flow.id)).state, 'pending')
         assert.deepEqual(
           await store.verifyFlow(old.flow.id, verifyOptions(old, now + LIMITS.minGapMs + 1, { matchHash: old.flow.matchHash })),
@@ -166,9 +162,7 @@ export const createFlowCases: ConformanceCase[] = [
         assert.equal((await flowOf(store, fresh.flow.id)).state, 'pending', 'the new flow is untouched')
         await store.createFlow(flowFixture({ now: now + 2 * LIMITS.minGapMs, group: old.group }).flow, createOptions(now + 2 * LIMITS.minGapMs))
         assert.equal((await flowOf(store, fresh.flow.id)).state, 'superseded', 'one live link per address, always the newest')
-      } finally {
-        await rec.stop()
-      }
+      })
     },
   },
   {
@@ -196,11 +190,12 @@ export const getFlowCases: ConformanceCase[] = [
     name: 'getFlow: every field round-trips, without any secret',
     async run (store) {
       const now = Date.now()
-      for (const otp of [true, false]) {
-        const fx = flowFixture({ now, otp, email: 'zoë+tag@exämple.org' })
+      for (const [otp, invite] of [[true, undefined], [false, false], [false, true]] as const) {
+        const fx = flowFixture({ now, otp, email: 'zoë+tag@exämple.org', ...(invite === undefined ? {} : { invite }) })
         await store.createFlow(fx.flow, createOptions(now))
         const record = await store.getFlow(fx.flow.id)
         assert.deepEqual(record, pendingView(fx))
+        assert.equal(record?.invite, invite === true, 'invite defaults to false')
         for (const value of Object.values(record ?? {})) {
           for (const secret of Object.values(fx.secrets)) {
             if (secret !== null && typeof value === 'string') assert.ok(!value.includes(secret), 'no plaintext secret in the record')
@@ -229,8 +224,7 @@ export const verifyFlowCases: ConformanceCase[] = [
     async run (store, ctx) {
       const now = Date.now()
       const fx = await sentFlow(store, now)
-      const rec = await listen(store, ctx)
-      try {
+      await listening(store, ctx, async (rec) => {
         const options = verifyOptions(fx, now + 5000, { pollHash: fx.flow.pollHash, device: 'Firefox on Linux (2)' })
         assert.deepEqual(await store.verifyFlow(fx.flow.id, options), { result: 'signed_in', ...outcome(fx) })
         assert.deepEqual(await store.getFlow(fx.flow.id), {
@@ -238,9 +232,7 @@ export const verifyFlowCases: ConformanceCase[] = [
         })
         await rec.waitFor(isFlowEvent(fx.flow.id), 'sign-in')
         assert.deepEqual(await store.claimFlow(fx.flow.id, claimOptions(fx, now + 6000)), { result: 'expired' }, 'nothing left to claim')
-      } finally {
-        await rec.stop()
-      }
+      })
     },
   },
   {
@@ -258,8 +250,7 @@ export const verifyFlowCases: ConformanceCase[] = [
     async run (store, ctx) {
       const now = Date.now()
       const fx = await sentFlow(store, now)
-      const rec = await listen(store, ctx)
-      try {
+      await listening(store, ctx, async (rec) => {
         for (let left = LIMITS.maxAttempts - 1; left > 0; left--) {
           assert.deepEqual(
             await store.verifyFlow(fx.flow.id, verifyOptions(fx, now, { matchHash: wrongMatchHash(fx) })),
@@ -285,9 +276,7 @@ export const verifyFlowCases: ConformanceCase[] = [
           'neither does the binding',
         )
         assert.equal((await flowOf(store, fx.flow.id)).attempts, LIMITS.maxAttempts, 'nothing counted after the denial')
-      } finally {
-        await rec.stop()
-      }
+      })
     },
   },
   {
@@ -304,8 +293,7 @@ export const verifyFlowCases: ConformanceCase[] = [
     async run (store, ctx) {
       const now = Date.now()
       const fx = await sentFlow(store, now)
-      const rec = await listen(store, ctx)
-      try {
+      await listening(store, ctx, async (rec) => {
         await store.verifyFlow(fx.flow.id, verifyOptions(fx, now + 1000, { matchHash: wrongMatchHash(fx) }))
         const options = verifyOptions(fx, now + 2000, { matchHash: fx.flow.matchHash })
         assert.deepEqual(await store.verifyFlow(fx.flow.id, options), { result: 'approved', ...outcome(fx) })
@@ -313,9 +301,7 @@ export const verifyFlowCases: ConformanceCase[] = [
         assert.deepEqual(await store.getFlow(fx.flow.id), {
           ...pendingView(fx), state: 'approved', attempts: 1, usedAt: now + 2000, usedDevice: APPROVER, sessionId: null,
         }, 'the session is made by the claim, not by the approval')
-      } finally {
-        await rec.stop()
-      }
+      })
     },
   },
   {
@@ -327,7 +313,7 @@ export const verifyFlowCases: ConformanceCase[] = [
       const signedIn = await sentFlow(store, now)
       await store.verifyFlow(signedIn.flow.id, verifyOptions(signedIn, now, { pollHash: signedIn.flow.pollHash }))
       for (const fx of [approved, signedIn]) {
-        for (const proof of [{ matchHash: fx.flow.matchHash }, { pollHash: fx.flow.pollHash }, { matchHash: wrongMatchHash(fx) }, {}]) {
+        for (const proof of everyProof(fx)) {
           assert.deepEqual(await store.verifyFlow(fx.flow.id, verifyOptions(fx, now + 1, proof)), { result: 'invalid', reason: 'used' })
         }
         assert.equal((await flowOf(store, fx.flow.id)).attempts, 0, 'nothing counted on a used link')
@@ -341,7 +327,7 @@ export const verifyFlowCases: ConformanceCase[] = [
       const fx = await sentFlow(store, now)
       const end = fx.flow.expiresAt
       assert.deepEqual(await store.verifyFlow(fx.flow.id, verifyOptions(fx, end - 1)), { result: 'code_required' }, 'still valid 1 ms before')
-      for (const proof of [{}, { matchHash: fx.flow.matchHash }, { pollHash: fx.flow.pollHash }, { matchHash: wrongMatchHash(fx) }]) {
+      for (const proof of everyProof(fx)) {
         assert.deepEqual(await store.verifyFlow(fx.flow.id, verifyOptions(fx, end, proof)), { result: 'invalid', reason: 'expired' })
       }
       assert.deepEqual(await store.verifyFlow(fx.flow.id, verifyOptions(fx, end + HOUR)), { result: 'invalid', reason: 'expired' })
@@ -489,8 +475,7 @@ export const codeFlowCases: ConformanceCase[] = [
     async run (store, ctx) {
       const now = Date.now()
       const fx = await sentFlow(store, now)
-      const rec = await listen(store, ctx)
-      try {
+      await listening(store, ctx, async (rec) => {
         const options = codeOptions(fx, now + 3000)
         assert.deepEqual(await store.codeFlow(fx.flow.id, options), { result: 'signed_in', ...outcome(fx) })
         await rec.waitFor(isFlowEvent(fx.flow.id), 'code sign-in')
@@ -499,9 +484,7 @@ export const codeFlowCases: ConformanceCase[] = [
         })
         assert.deepEqual(await store.codeFlow(fx.flow.id, codeOptions(fx, now + 4000)), { result: 'invalid', reason: 'used' })
         assert.deepEqual(await store.verifyFlow(fx.flow.id, verifyOptions(fx, now + 4000, { matchHash: fx.flow.matchHash })), { result: 'invalid', reason: 'used' }, 'the link is burnt too')
-      } finally {
-        await rec.stop()
-      }
+      })
     },
   },
   {
@@ -513,8 +496,7 @@ export const codeFlowCases: ConformanceCase[] = [
       assert.deepEqual(await store.codeFlow(fx.flow.id, codeOptions(fx, now, { pollHash: hash('guess'), otpHash: wrongOtpHash(fx) })), { result: 'invalid', reason: 'unknown' })
       assert.deepEqual(await store.codeFlow(newFlowId(fx.group), codeOptions(fx, now)), { result: 'invalid', reason: 'unknown' })
       assert.equal((await flowOf(store, fx.flow.id)).attempts, 0)
-      const rec = await listen(store, ctx)
-      try {
+      await listening(store, ctx, async (rec) => {
         for (let left = LIMITS.maxAttempts - 1; left > 0; left--) {
           assert.deepEqual(await store.codeFlow(fx.flow.id, codeOptions(fx, now, { otpHash: wrongOtpHash(fx) })), { result: 'wrong_code', attemptsLeft: left })
         }
@@ -523,9 +505,7 @@ export const codeFlowCases: ConformanceCase[] = [
         assert.deepEqual(await store.codeFlow(fx.flow.id, codeOptions(fx, now)), { result: 'invalid', reason: 'denied' })
         assert.deepEqual(await store.claimFlow(fx.flow.id, claimOptions(fx, now)), { result: 'denied' })
         assert.deepEqual(await store.getFlow(fx.flow.id), { ...pendingView(fx), state: 'denied', attempts: LIMITS.maxAttempts })
-      } finally {
-        await rec.stop()
-      }
+      })
     },
   },
   {

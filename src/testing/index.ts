@@ -13,12 +13,11 @@
  */
 import type { MagicLinkStore } from '../store/types.js'
 import { concurrencyCases } from './concurrency-cases.js'
-import type { ConformanceContext } from './fixtures.js'
-import { claimFlowCases, codeFlowCases, createFlowCases, getFlowCases, verifyFlowCases, type ConformanceCase } from './flow-cases.js'
+import type { ConformanceCase, ConformanceContext } from './fixtures.js'
+import { claimFlowCases, codeFlowCases, createFlowCases, getFlowCases, verifyFlowCases } from './flow-cases.js'
 import { hitCases, sessionCases, subscribeCases } from './session-cases.js'
 
-export type { ConformanceCase } from './flow-cases.js'
-export type { ConformanceContext } from './fixtures.js'
+export type { ConformanceCase, ConformanceContext } from './fixtures.js'
 
 /** Registers one test: node:test's `test`, vitest's `it`, `t.test.bind(t)` in tap, … */
 export interface ConformanceTest { (name: string, fn: () => Promise<void>): unknown }

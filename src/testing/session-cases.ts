@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { MagicLinkStore, SessionRecord } from '../store/types.js'
 import { groupOf } from '../store/types.js'
-import type { ConformanceCase } from './flow-cases.js'
+import type { ConformanceCase } from './fixtures.js'
 import {
-  HOUR, isRevokeEvent, listen, newGroup, newSessionId, sessionFixture, sleep, sorted,
+  HOUR, isRevokeEvent, listen, listening, newGroup, newSessionId, sessionFixture, sorted,
 } from './fixtures.js'
 
 function byId (records: readonly SessionRecord[]): SessionRecord[] {
@@ -91,12 +92,12 @@ export const sessionCases: ConformanceCase[] = [
     name: 'touchSession: a touched session outlives its first TTL, and stays listed and revocable',
     async run (store) {
       // Real time: the TTL a touch moves is the store's garbage collection.
-      const s = await created(store, { now: Date.now(), idleTtlMs: 400, absoluteTtlMs: HOUR })
-      await sleep(200)
+      const s = await created(store, { now: Date.now(), idleTtlMs: 500, absoluteTtlMs: HOUR })
+      await sleep(250)
       const touchedAt = Date.now()
-      assert.notEqual(await store.touchSession(s.id, { now: touchedAt, idleTtlMs: 400 }), null)
-      await sleep(Math.max(0, touchedAt + 300 - Date.now()))
-      assert.ok(Date.now() < touchedAt + 400, 'test host too slow to check this case')
+      assert.notEqual(await store.touchSession(s.id, { now: touchedAt, idleTtlMs: 500 }), null)
+      await sleep(Math.max(0, touchedAt + 350 - Date.now()))
+      assert.ok(Date.now() < touchedAt + 500, 'the host was too slow to check this case in time')
       assert.deepEqual((await store.listSessions(groupOf(s.id))).map((r) => r.id), [s.id], 'listed after its first TTL')
       assert.deepEqual(await store.revokeSessions(groupOf(s.id)), [s.id], 'logout-everywhere still finds it')
     },
@@ -159,8 +160,7 @@ export const sessionCases: ConformanceCase[] = [
       const now = Date.now()
       const s = await created(store, { now })
       const other = await created(store, { now, group: groupOf(s.id) })
-      const rec = await listen(store, ctx)
-      try {
+      await listening(store, ctx, async (rec) => {
         assert.equal(await store.revokeSession(s.id), true)
         assert.deepEqual(await rec.waitFor(isRevokeEvent, 'revoke'), { type: 'revoke', sessionIds: [s.id] })
         assert.equal(await store.revokeSession(s.id), false)
@@ -169,9 +169,7 @@ export const sessionCases: ConformanceCase[] = [
         assert.deepEqual(await store.listSessions(groupOf(s.id)), [other], 'only that session')
         await ctx.settle()
         assert.equal(rec.events.length, 1, 'no notification when nothing was revoked')
-      } finally {
-        await rec.stop()
-      }
+      })
     },
   },
   {
@@ -183,8 +181,7 @@ export const sessionCases: ConformanceCase[] = [
       const dead = await created(store, { now, group })
       assert.equal(await store.touchSession(dead.id, { now: dead.idleExpiresAt, idleTtlMs: HOUR }), null)
       const bystander = await created(store, { now })
-      const rec = await listen(store, ctx)
-      try {
+      await listening(store, ctx, async (rec) => {
         const ids = sorted(live.map((s) => s.id))
         assert.deepEqual(sorted(await store.revokeSessions(group)), ids, 'the live sessions, not the dead one')
         const event = await rec.waitFor(isRevokeEvent, 'revoke')
@@ -196,9 +193,7 @@ export const sessionCases: ConformanceCase[] = [
         assert.deepEqual(await store.revokeSessions(newGroup()), [])
         const again = await created(store, { now, group })
         assert.deepEqual(await store.listSessions(group), [again], 'the user can sign in again')
-      } finally {
-        await rec.stop()
-      }
+      })
     },
   },
 ]

@@ -1,3 +1,5 @@
+import { GROUP_LENGTH } from '../types.js'
+
 // Lua scripts for flow transitions. Each runs atomically on the Redis server; every key a script
 // touches shares the flow's hash tag, so they work on Redis Cluster. Secrets arrive as hashes.
 
@@ -42,7 +44,7 @@ local sent = within and ARGV[3] == '1'
 if sent then
   local old = redis.call('HGET', box, 'cur')
   if old and old ~= ARGV[7] then
-    local okey = ARGV[8] .. old
+    local okey = ARGV[8] .. string.sub(old, ${GROUP_LENGTH} + 1)
     if redis.call('HGET', okey, 'st') == 'pending' then
       redis.call('HSET', okey, 'st', 'superseded')
       redis.call('PUBLISH', ARGV[6], 'f:' .. old)

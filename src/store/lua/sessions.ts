@@ -26,7 +26,9 @@ if now >= tonumber(f[6]) or now >= ax then
 end
 local ie = now + tonumber(ARGV[2])
 redis.call('HSET', KEYS[1], 'ls', now, 'ie', ie)
-redis.call('PEXPIRE', KEYS[1], math.max(1, math.min(ie, ax) - now))
+local ttl = math.max(1, math.min(ie, ax) - now)
+redis.call('PEXPIRE', KEYS[1], ttl)
+if redis.call('PTTL', KEYS[2]) < ttl then redis.call('PEXPIRE', KEYS[2], ttl) end
 f[4] = tostring(now)
 f[6] = tostring(ie)
 return f
