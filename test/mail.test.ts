@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import Fastify from 'fastify'
 import nodemailer from 'nodemailer'
 import magicLink, { type MagicLinkOptions } from '../src/index.js'
@@ -7,7 +7,7 @@ import { startSmtpSink, type SmtpSink } from './helpers/smtp.js'
 
 interface Captured { lines: string[], errors: Array<{ error: unknown, email: string }> }
 
-async function app (t: typeof import('tap').default, options: Partial<MagicLinkOptions>): Promise<{ app: ReturnType<typeof Fastify>, captured: Captured }> {
+async function app (t: Test, options: Partial<MagicLinkOptions>): Promise<{ app: ReturnType<typeof Fastify>, captured: Captured }> {
   const captured: Captured = { lines: [], errors: [] }
   const instance = Fastify({ logger: { level: 'info', stream: { write: (l: string) => { captured.lines.push(l) } } } })
   await instance.register(magicLink, {
@@ -22,7 +22,7 @@ async function app (t: typeof import('tap').default, options: Partial<MagicLinkO
   return { app: instance, captured }
 }
 
-function sinkTeardown (t: typeof import('tap').default, sink: SmtpSink): void {
+function sinkTeardown (t: Test, sink: SmtpSink): void {
   t.teardown(() => sink.stop())
 }
 

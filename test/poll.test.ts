@@ -160,3 +160,20 @@ t.test('a long-poll whose client went away does not claim the login', async (t) 
   t.equal(res.status, 200, 'the live poller gets the session')
   t.match(res.headers.get('set-cookie'), /__Host-sid=/)
 })
+
+t.test('a link used in another tab of the asking browser: the asking tab is told approved, once, without a new session', async (t) => {
+  const a = await build()
+  t.teardown(() => a.app.close())
+  const browser = new Jar()
+  await ask(a, browser, 'known@example.com', { redirectTo: '/app' })
+  const token = tokenOf((await a.mails(1))[0]?.ctx?.link as string)
+  const binding = browser.get('__Host-mlflow') as string
+  await send(a.app, browser, { method: 'POST', url: '/auth/verify', payload: { token } })
+  const cookie = `__Host-mlflow=${binding}`
+  const res = await a.app.inject({ method: 'POST', url: '/auth/poll', headers: { cookie } })
+  t.equal(res.statusCode, 200)
+  t.same(res.json(), { status: 'approved', redirectTo: '/app' })
+  t.notOk(res.cookies.some((c) => c.name === '__Host-sid'), 'no second session')
+  a.clock.advance(10_000)
+  t.equal((await a.app.inject({ method: 'POST', url: '/auth/poll', headers: { cookie } })).statusCode, 410)
+})

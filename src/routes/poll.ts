@@ -63,6 +63,11 @@ export function pollRoutes (scope: FastifyInstance, core: Core): void {
         clearBinding(core, reply)
         return reply.code(403).send({ error: 'access_denied', error_description: 'No account for this address' })
       }
+      case 'completed':
+        // This browser signed in through the link or the mail code (another tab): it already
+        // holds the session cookie, so nothing is issued here.
+        clearBinding(core, reply)
+        return reply.code(200).send({ status: 'approved', redirectTo: r.redirectTo })
       case 'denied':
         clearBinding(core, reply)
         return reply.code(403).send({ error: 'access_denied', error_description: 'This sign-in was stopped after too many wrong codes' })

@@ -9,7 +9,8 @@ import { flowGate } from './flow-rules.js'
 
 interface Entry<T> { value: T, gcAt: number }
 
-type StoredFlow = FlowRecord & { matchHash: string, otpHash: string | null, lastPoll: number }
+/** `sameBrowser`: 0 no, 1 signed in on the asking browser (its poller not told yet), 2 told. */
+type StoredFlow = FlowRecord & { matchHash: string, otpHash: string | null, lastPoll: number, sameBrowser: 0 | 1 | 2 }
 
 interface Mailbox { last: number, windowStart: number, count: number, current: string | null }
 
@@ -107,6 +108,7 @@ export class MemoryStore implements MagicLinkStore {
       sessionId: null,
       invite: flow.invite === true,
       lastPoll: 0,
+      sameBrowser: 0,
     }, options.ttlMs)
     return { sent }
   }
@@ -114,7 +116,7 @@ export class MemoryStore implements MagicLinkStore {
   async getFlow (flowId: string): Promise<FlowRecord | null> {
     const flow = this.#get(this.#flows, flowId)
     if (flow === null) return null
-    const { matchHash: _m, otpHash: _o, lastPoll: _l, ...record } = flow
+    const { matchHash: _m, otpHash: _o, lastPoll: _l, sameBrowser: _s, ...record } = flow
     return record
   }
 
@@ -137,6 +139,10 @@ export class MemoryStore implements MagicLinkStore {
   async claimFlow (flowId: string, o: ClaimOptions): Promise<ClaimResult> {
     const flow = this.#get(this.#flows, flowId)
     if (flow === null || flow.pollHash !== o.pollHash) return { result: 'expired' }
+    if (flow.sameBrowser === 1 && o.now < flow.expiresAt) {
+      flow.sameBrowser = 2
+      return { result: 'completed', redirectTo: flow.redirectTo }
+    }
     if (o.now >= flow.expiresAt || flow.state === 'superseded' || flow.state === 'claimed') return { result: 'expired' }
     if (flow.state === 'denied') return { result: 'denied' }
     if (!o.force && flow.lastPoll > 0 && o.now - flow.lastPoll < flow.interval * 1000) {
@@ -162,15 +168,16 @@ export class MemoryStore implements MagicLinkStore {
     return { result: 'signed_in', email: flow.email, redirectTo: flow.redirectTo, device: flow.device }
   }
 
-  #use (flow: FlowRecord, state: FlowState, now: number, device: string, sessionId: string | null): void {
+  #use (flow: StoredFlow, state: FlowState, now: number, device: string, sessionId: string | null): void {
     flow.state = state
+    flow.sameBrowser = state === 'claimed' ? 1 : 0
     flow.usedAt = now
     flow.usedDevice = device
     flow.sessionId = sessionId
     this.#emit({ type: 'flow', flowId: flow.id })
   }
 
-  #wrongCode (flow: FlowRecord, maxAttempts: number): { result: 'wrong_code', attemptsLeft: number } | { result: 'denied' } {
+  #wrongCode (flow: StoredFlow, maxAttempts: number): { result: 'wrong_code', attemptsLeft: number } | { result: 'denied' } {
     flow.attempts++
     if (flow.attempts < maxAttempts) return { result: 'wrong_code', attemptsLeft: maxAttempts - flow.attempts }
     flow.state = 'denied'

@@ -158,6 +158,8 @@ export class RedisStore implements MagicLinkStore {
         return { result: r[0], interval: Number(r[1]) }
       case 'claimed':
         return { result: 'claimed', email: r[1] as string, redirectTo: r[2] as string, device: r[3] as string, usedDevice: r[4] as string }
+      case 'completed':
+        return { result: 'completed', redirectTo: r[1] as string }
       case 'denied':
         return { result: 'denied' }
       default:

@@ -126,6 +126,8 @@ export type ClaimResult =
   | { result: 'pending', interval: number }
   | { result: 'slow_down', interval: number }
   | ({ result: 'claimed', usedDevice: string } & FlowOutcomeBase)
+  /** The asking browser already signed in through the link or the mail code (in another tab): told once, no new session. */
+  | { result: 'completed', redirectTo: string }
   | { result: 'denied' }
   | { result: 'expired' }
 
@@ -192,7 +194,7 @@ export interface MagicLinkStore {
   getFlow (flowId: string): Promise<FlowRecord | null>
   /** POST /verify: burns the link on same-browser sign-in or cross-device approval; counts wrong codes; denies after `maxAttempts`. Nothing changes when neither proof is given. */
   verifyFlow (flowId: string, options: VerifyOptions): Promise<VerifyResult>
-  /** POST /poll: enforces the interval, and claims an approved flow exactly once (burns the poll secret). */
+  /** POST /poll: enforces the interval, and claims an approved flow exactly once (burns the poll secret); after a same-browser sign-in, answers `completed` once. */
   claimFlow (flowId: string, options: ClaimOptions): Promise<ClaimResult>
   /** POST /code: the 6-digit email code on the asking device; counts wrong codes with the same budget as `verifyFlow`. */
   codeFlow (flowId: string, options: CodeOptions): Promise<CodeResult>

@@ -231,7 +231,8 @@ export const verifyFlowCases: ConformanceCase[] = [
           ...pendingView(fx), state: 'claimed', usedAt: now + 5000, usedDevice: 'Firefox on Linux (2)', sessionId: options.sessionId,
         })
         await rec.waitFor(isFlowEvent(fx.flow.id), 'sign-in')
-        assert.deepEqual(await store.claimFlow(fx.flow.id, claimOptions(fx, now + 6000)), { result: 'expired' }, 'nothing left to claim')
+        assert.deepEqual(await store.claimFlow(fx.flow.id, claimOptions(fx, now + 6000)), { result: 'completed', redirectTo: fx.flow.redirectTo }, 'the poller is told, no session to claim')
+        assert.deepEqual(await store.claimFlow(fx.flow.id, claimOptions(fx, now + 12_000)), { result: 'expired' }, 'nothing left to claim')
       })
     },
   },
@@ -464,7 +465,25 @@ export const claimFlowCases: ConformanceCase[] = [
       assert.deepEqual(await store.claimFlow(approvedLate.flow.id, claimOptions(approvedLate, approvedLate.flow.expiresAt)), { result: 'expired' }, 'the flow\'s own expiry ends the claim window')
       const linked = await sentFlow(store, now)
       await store.verifyFlow(linked.flow.id, verifyOptions(linked, now, { pollHash: linked.flow.pollHash }))
-      assert.deepEqual(await store.claimFlow(linked.flow.id, claimOptions(linked, now + 1)), { result: 'expired' })
+      assert.deepEqual(await store.claimFlow(linked.flow.id, claimOptions(linked, linked.flow.expiresAt)), { result: 'expired' }, 'a same-browser sign-in is not reported after expiry')
+    },
+  },
+  {
+    name: 'claimFlow: after a same-browser sign-in (link or mail code), the poller is told completed once, then expired',
+    async run (store) {
+      const now = Date.now()
+      const linked = await sentFlow(store, now)
+      await store.verifyFlow(linked.flow.id, verifyOptions(linked, now, { pollHash: linked.flow.pollHash }))
+      assert.deepEqual(await store.claimFlow(linked.flow.id, claimOptions(linked, now + 1)), { result: 'completed', redirectTo: linked.flow.redirectTo })
+      assert.deepEqual(await store.claimFlow(linked.flow.id, claimOptions(linked, now + 10_000)), { result: 'expired' })
+      const coded = await sentFlow(store, now)
+      await store.codeFlow(coded.flow.id, codeOptions(coded, now))
+      assert.deepEqual(await store.claimFlow(coded.flow.id, claimOptions(coded, now + 1, { pollHash: 'x'.repeat(43) })), { result: 'expired' }, 'only the asking browser is told')
+      assert.deepEqual(await store.claimFlow(coded.flow.id, claimOptions(coded, now + 1)), { result: 'completed', redirectTo: coded.flow.redirectTo })
+      const approved = await sentFlow(store, now)
+      await approve(store, approved, now)
+      assert.equal((await store.claimFlow(approved.flow.id, claimOptions(approved, now + 1))).result, 'claimed')
+      assert.deepEqual(await store.claimFlow(approved.flow.id, claimOptions(approved, now + 10_000)), { result: 'expired' }, 'a cross-device claim is never completed')
     },
   },
 ]

@@ -20,7 +20,8 @@ local function wrong(key, max, channel, flowId)
   return {'denied'}
 end
 local function use(key, st, now, device, sid, channel, flowId)
-  redis.call('HSET', key, 'st', st, 'at', now, 'ud', device, 'ss', sid)
+  -- 'sb' = 1: signed in on the asking browser itself; its poller is told once (claimFlow).
+  redis.call('HSET', key, 'st', st, 'at', now, 'ud', device, 'ss', sid, 'sb', st == 'claimed' and 1 or 0)
   redis.call('PUBLISH', channel, 'f:' .. flowId)
 end
 `
@@ -84,10 +85,14 @@ return {'approved', f[6], f[7], f[8]}
  * KEYS[1] flow. ARGV: now, pollHash, force, claimWindowMs, backoff, sessionId.
  */
 export const CLAIM_FLOW = `
-local f = redis.call('HMGET', KEYS[1], 'ph', 'st', 'x', 'lp', 'iv', 'at', 'em', 'rt', 'dv', 'ud')
+local f = redis.call('HMGET', KEYS[1], 'ph', 'st', 'x', 'lp', 'iv', 'at', 'em', 'rt', 'dv', 'ud', 'sb')
 if not f[1] or f[1] ~= ARGV[2] then return {'expired'} end
 local now = tonumber(ARGV[1])
 local st = f[2]
+if st == 'claimed' and f[11] == '1' and now < tonumber(f[3]) then
+  redis.call('HSET', KEYS[1], 'sb', 2)
+  return {'completed', f[8]}
+end
 if now >= tonumber(f[3]) or st == 'superseded' or st == 'claimed' then return {'expired'} end
 if st == 'denied' then return {'denied'} end
 local lp = tonumber(f[4])
