@@ -39,6 +39,7 @@ export async function build (opts: BuildOptions = {}): Promise<TestApp> {
     ...options,
   })
   app.get('/me', { preHandler: app.requireSession }, async (request) => ({ session: request.session }))
+  app.get('/public', async (request) => ({ signedIn: request.session !== null }))
   await app.ready()
   const mails = async (n: number): Promise<Sent[]> => {
     for (let i = 0; i < 200 && outbox.length < n; i++) await new Promise((resolve) => setTimeout(resolve, 5))
