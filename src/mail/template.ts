@@ -1,3 +1,5 @@
+import { escapeHtml } from '../html.js'
+
 /** What the default login mail (or a custom `mail.render`) is given. */
 export interface MailContext {
   /** The normalized recipient (see `normalizeEmail`). */
@@ -37,22 +39,7 @@ export interface NoticeContext {
   sessionsUrl: string
 }
 
-const HTML_ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-}
-
-/**
- * Escapes text for HTML element content and quoted attribute values. Every value interpolated
- * into the mail HTML goes through it, including ones that look trusted (link, appName): the
- * requester controls the User-Agent and, within `normalizeEmail`'s rules, the address (T21).
- */
-export function escapeHtml (s: string): string {
-  return s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] as string)
-}
+export { escapeHtml }
 
 /** UTC and fixed format: the server's locale and time zone must not change what the mail says. */
 function formatTime (d: Date): string {

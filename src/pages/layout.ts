@@ -1,3 +1,4 @@
+import { escapeHtml } from '../html.js'
 import { createHash } from 'node:crypto'
 
 /** Values every page needs: where the plugin's routes live, where to start again, whose login it is. */
@@ -40,18 +41,7 @@ export const PAGE_CSP =
   `style-src 'sha256-${createHash('sha256').update(STYLE, 'utf8').digest('base64')}'; ` +
   "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-const ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-}
-
-/** Escapes `& < > " '`, safe for text and for double- or single-quoted attribute values. */
-export function escapeHtml (s: string): string {
-  return String(s).replace(/[&<>"']/g, (ch) => ESCAPES[ch] as string)
-}
+export { escapeHtml }
 
 /** `action` for a route of the plugin: `'/auth/'` and `'/auth'` both give `/auth/verify`. */
 export function routeUrl (prefix: string, route: string): string {
