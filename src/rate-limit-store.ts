@@ -21,8 +21,9 @@ export function rateLimitStore (store: MagicLinkStore, namespace: string): Fasti
     }
 
     child (routeOptions: RateLimitOptions & { path?: string, prefix?: string }): FastifyRateLimitStore {
-      const info = (routeOptions as { routeInfo?: { url?: string, method?: string | string[] } }).routeInfo
-      return new MagicLinkRateLimitStore(routeOptions, `${String(info?.method ?? '')}${info?.url ?? ''}`)
+      // @fastify/rate-limit passes the route's options as `routeInfo` for per-route limits.
+      const info = (routeOptions as { routeInfo: { url: string, method: string | string[] } }).routeInfo
+      return new MagicLinkRateLimitStore(routeOptions, `${String(info.method)}${info.url}`)
     }
   }
 }

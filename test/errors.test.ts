@@ -61,3 +61,59 @@ t.test('store down on the pages: an HTML 503 page, not JSON', async (t) => {
   const limited = await a.app.inject({ method: 'POST', url: '/auth/request', payload: { email: 'x@example.com' } })
   t.equal(limited.statusCode, 503, 'the per-IP limiter fails closed with the store')
 })
+
+t.test('users removed between asking and completing get no session', async (t) => {
+  const a = await build({ rateLimit: false })
+  t.teardown(() => a.app.close())
+  const jar = new Jar()
+  await send(a.app, jar, { method: 'POST', url: '/auth/request', payload: { email: 'known@example.com' } })
+  const mail = (await a.mails(1))[0]
+  const token = new URL(mail?.ctx?.link as string).searchParams.get('token') as string
+  a.users.clear()
+  const json = await send(a.app, jar, { method: 'POST', url: '/auth/verify', payload: { token } })
+  t.equal(json.json().code, 'FST_MAGIC_LINK_INVALID_TOKEN')
+  a.users.set('known@example.com', { id: 'u1' })
+  const code = new Jar()
+  await send(a.app, code, { method: 'POST', url: '/auth/request', payload: { email: 'known@example.com' } })
+  const otp = (await a.mails(2))[1]?.ctx?.otp as string
+  a.users.clear()
+  const res = await send(a.app, code, { method: 'POST', url: '/auth/code', payload: { code: otp } })
+  t.equal(res.json().code, 'FST_MAGIC_LINK_INVALID_CODE')
+  t.equal(code.get('__Host-sid'), undefined)
+})
+
+t.test('a malformed code for an unknown link gets the gone page', async (t) => {
+  const a = await build()
+  t.teardown(() => a.app.close())
+  const token = `${'A'.repeat(33)}.${'B'.repeat(43)}`
+  const res = await a.app.inject({ method: 'POST', url: '/auth/verify', payload: `token=${token}&code=junk`, headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+  t.equal(res.statusCode, 410)
+  const noDot = await a.app.inject({ method: 'GET', url: `/auth/verify?token=${'A'.repeat(77)}` })
+  t.equal(noDot.statusCode, 410)
+})
+
+t.test('pages post with Origin: null (no-referrer); Fetch Metadata vouches for same-origin only', async (t) => {
+  const a = await build()
+  t.teardown(() => a.app.close())
+  const post = (headers: Record<string, string>): Promise<number> => a.app.inject({ method: 'POST', url: '/auth/request', payload: { email: 'x@example.com' }, headers }).then((r) => r.statusCode)
+  t.equal(await post({ origin: 'null', 'sec-fetch-site': 'same-origin' }), 202)
+  t.equal(await post({ origin: 'null' }), 403)
+  t.equal(await post({ origin: 'null', 'sec-fetch-site': 'same-site' }), 403)
+  t.equal(await post({ origin: 'https://app.example.com', 'sec-fetch-site': 'same-origin' }), 202)
+})
+
+t.test('a mail transport that throws a non-Error is reported, the response unchanged', async (t) => {
+  const errors: unknown[] = []
+  const a = await build({ sendMail: async () => { throw 'plain string' }, hooks: { onMailError: (e) => { errors.push(e) } } }) // eslint-disable-line no-throw-literal
+  t.teardown(() => a.app.close())
+  t.equal((await a.app.inject({ method: 'POST', url: '/auth/request', payload: { email: 'known@example.com' } })).statusCode, 202)
+  for (let i = 0; i < 50 && errors.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+  t.same(errors, ['plain string'])
+})
+
+t.test('MemoryStore keeps at most maxRecords per kind', async (t) => {
+  const store = new MemoryStore({ maxRecords: 3 })
+  for (let i = 0; i < 5; i++) await store.hit(`k${i}`, 60_000)
+  t.equal((await store.hit('k0', 60_000)).count, 1, 'the oldest counter was dropped')
+  t.equal((await store.hit('k4', 60_000)).count, 2, 'the newest kept')
+})

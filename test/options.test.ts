@@ -116,3 +116,7 @@ t.test('an app that registered @fastify/cookie itself keeps it', async (t) => {
   t.ok(app.hasDecorator('parseCookie'))
   await app.close()
 })
+
+t.test('null values are named as null', async (t) => {
+  await rejects(t, { ...base, secret: null }, 'secret')
+})

@@ -35,6 +35,7 @@ t.test('forged, tampered and misused JWTs get 401, never 500', async (t) => {
     'wrong aud': await forge({ aud: 'other' }),
     'other secret': await forge({ key: 'another-secret-that-is-long-enough-abcdefgh' }),
     'unknown kid': await forge({ kid: '../../dev/null' }),
+    'no kid': await new SignJWT(claims()).setProtectedHeader({ alg: 'HS256', typ: 'ml-session+jwt' }).setIssuer(ORIGIN).setAudience('fastify-magic-link:session').setSubject('u1').setExpirationTime('5m').sign(new TextEncoder().encode(SECRET)),
     'HS512': await forge({ alg: 'HS512' }),
     'two segments': `${h}.${p}`,
     'four segments': `${good}.x`,

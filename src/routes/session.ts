@@ -34,7 +34,7 @@ export function sessionRoutes (scope: FastifyInstance, core: Core): void {
   scope.post('/logout-all', { schema: { body: emptyBody } }, async (request, reply) => {
     const s = current(request)
     const ids = await core.store.revokeSessions(userGroup(s.userId))
-    await signOut(request, reply, ids.includes(s.id) ? ids : [...ids, s.id], s)
+    await signOut(request, reply, [...new Set([...ids, s.id])], s)
     core.sessions.clearCookie(reply)
     return reply.code(204).send()
   })

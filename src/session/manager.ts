@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply } from 'fastify'
 import { randomSecret, sha256 } from '../crypto.js'
 import { GROUP_LENGTH, type MagicLinkStore, type SessionRecord, type StoreEvent } from '../store/types.js'
 import type { MagicLinkSessionData, MagicLinkUser, ResolvedOptions } from '../options.js'
@@ -116,11 +116,6 @@ export class SessionManager {
 
   clearCookie (reply: FastifyReply): void {
     reply.setCookie(this.#o.session.cookieName, '', this.#cookieOptions(0))
-  }
-
-  /** The session cookie of a request, if any. */
-  cookieOf (request: FastifyRequest): string | undefined {
-    return request.cookies[this.#o.session.cookieName]
   }
 
   /**

@@ -66,6 +66,8 @@ export const concurrencyCases: ConformanceCase[] = [
       const winners = results.filter((r) => r.result === 'signed_in' || r.result === 'approved')
       assert.equal(winners.length, 1, `one winner, got ${JSON.stringify(tally(results))}`)
       for (const r of results) if (r.result === 'invalid') assert.equal(r.reason, 'used')
+      // Which proof wins the race differs from run to run.
+      /* c8 ignore next */
       assert.equal((await store.getFlow(fx.flow.id))?.state, winners[0]?.result === 'approved' ? 'approved' : 'claimed')
     },
   },

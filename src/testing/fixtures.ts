@@ -41,6 +41,8 @@ export function hash (value: string): string {
 /** A group tag: 8 random bytes, base64url, 11 characters (stands in for an HMAC of the address or user id). */
 export function newGroup (): string {
   const group = randomBytes(8).toString('base64url')
+  // Guards the fixture against a change of GROUP_LENGTH.
+  /* c8 ignore next */
   if (group.length !== GROUP_LENGTH) throw new Error(`group tag of ${group.length} characters`)
   return group
 }
@@ -164,12 +166,16 @@ export function codeOptions (fx: FlowFixture, now: number, overrides: Partial<Co
 
 /** A wrong code's hash: the right digits shifted by one. */
 export function wrongOtpHash (fx: FlowFixture): string {
+  // Fixtures with codes off still need some wrong code.
+  /* c8 ignore next */
   const otp = fx.secrets.otp ?? '000000'
   return hash(String((Number(otp) + 1) % 1_000_000).padStart(6, '0'))
 }
 
 /** A wrong match code's hash. */
 export function wrongMatchHash (fx: FlowFixture): string {
+  // A random match code is BBBBBB once in 64 million.
+  /* c8 ignore next */
   return hash(fx.secrets.match === 'BBBBBB' ? 'CCCCCC' : 'BBBBBB')
 }
 
@@ -271,6 +277,8 @@ export function concurrently<T> (count: number, call: (i: number) => Promise<T>)
 /** `list[i]`, which must exist. */
 export function at<T> (list: readonly T[], i: number): T {
   const value = list[i]
+  // Fails the case with a clear message instead of a TypeError later.
+  /* c8 ignore next */
   if (value === undefined) throw new RangeError(`no element ${i}`)
   return value
 }

@@ -8,7 +8,7 @@ import {
 } from './fixtures.js'
 
 function byId (records: readonly SessionRecord[]): SessionRecord[] {
-  return [...records].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+  return [...records].sort((a, b) => (a.id < b.id ? -1 : 1))
 }
 
 async function created (store: MagicLinkStore, options: Parameters<typeof sessionFixture>[0]): Promise<SessionRecord> {
