@@ -1,4 +1,4 @@
-import type { preHandlerAsyncHookHandler } from 'fastify'
+import type { preHandlerHookHandler } from 'fastify'
 import type { MagicLinkApi } from './admin.js'
 import type { MagicLinkSession } from './session/manager.js'
 
@@ -9,7 +9,7 @@ declare module 'fastify' {
   }
   interface FastifyInstance {
     /** A preHandler that answers 401 `FST_MAGIC_LINK_UNAUTHORIZED` without a session (503 when the store is down during a refresh). */
-    requireSession: preHandlerAsyncHookHandler
+    requireSession: preHandlerHookHandler
     /** Session administration: revoke and list sessions. */
     magicLink: MagicLinkApi
   }

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import fastifyCookie from '@fastify/cookie'
 import fastifyRateLimit from '@fastify/rate-limit'
@@ -71,9 +71,10 @@ async function magicLink (fastify: FastifyInstance, raw: MagicLinkOptions): Prom
     })
   })
 
-  const requireSession: preHandlerAsyncHookHandler = async (request) => {
-    if (request.session !== null) return
-    throw (request as RequestInternals)[kSessionError] ?? new errors.UNAUTHORIZED()
+  // Callback style: no promise per authenticated request.
+  const requireSession: preHandlerHookHandler = (request, _reply, done) => {
+    if (request.session !== null) return done()
+    done((request as RequestInternals)[kSessionError] ?? new errors.UNAUTHORIZED())
   }
   fastify.decorate('requireSession', requireSession)
   fastify.decorate('magicLink', createAdminApi(core))
