@@ -16,15 +16,10 @@ import { compile, type ObjectSchema } from './routes/validate.js'
 import { verifyRoutes } from './routes/verify.js'
 import { FlowWaiters } from './routes/waiters.js'
 import { createAdminApi } from './admin.js'
-import { SessionManager, type MagicLinkSession } from './session/manager.js'
+import { kSessionError, noSession, SessionManager, type MagicLinkSession, type RequestInternals } from './session/manager.js'
 import { guardStore } from './store/guard.js'
 import './augment.js'
 import './types.js'
-
-/** Per-request: the store error hit while refreshing the session, answered by requireSession. */
-const kSessionError = Symbol('fastify-magic-link.sessionError')
-
-interface RequestInternals { [kSessionError]?: Error }
 
 /** Plugin routes take small bodies only (THREATS T23). */
 const BODY_LIMIT = 4096
@@ -74,7 +69,7 @@ async function magicLink (fastify: FastifyInstance, raw: MagicLinkOptions): Prom
   // Callback style: no promise per authenticated request.
   const requireSession: preHandlerHookHandler = (request, _reply, done) => {
     if (request.session !== null) return done()
-    done((request as RequestInternals)[kSessionError] ?? new errors.UNAUTHORIZED())
+    done(noSession(request))
   }
   fastify.decorate('requireSession', requireSession)
   fastify.decorate('magicLink', createAdminApi(core))

@@ -41,14 +41,17 @@ export function pollRoutes (scope: FastifyInstance, core: Core): void {
     const claim = (force: boolean): Promise<ClaimResult> => core.store.claimFlow(flowId, {
       now: o.now(), pollHash, force, claimWindowMs: o.claimWindow, backoff: 5, sessionId: ids.hash,
     })
+    // Watch before the first read: an approval landing between the read and the wait still wakes us.
+    const watch = wait > 0 ? core.waiters.watch(flowId) : null
     let r = await claim(false)
-    if (r.result === 'pending' && wait > 0) {
+    if (watch !== null && r.result !== 'pending') watch.cancel()
+    if (watch !== null && r.result === 'pending') {
       // A poller that went away (reload, closed tab) must not claim the login on its way out:
       // the session cookie would go to a dead socket and the live poller would find it spent.
       const gone = new AbortController()
       const onClose = (): void => { if (!reply.raw.writableFinished) gone.abort() }
       reply.raw.once('close', onClose)
-      const changed = await core.waiters.wait(flowId, wait, gone.signal)
+      const changed = await watch.wait(wait, gone.signal)
       reply.raw.off('close', onClose)
       if (changed && !gone.signal.aborted) r = await claim(true)
     }

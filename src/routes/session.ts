@@ -1,12 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { errors } from '../errors.js'
 import { groupOf } from '../store/types.js'
-import { userGroup, type MagicLinkSession } from '../session/manager.js'
+import { noSession, userGroup, type MagicLinkSession } from '../session/manager.js'
 import { fireHook, type Core } from './context.js'
 import { emptyBody, sessionParams } from './schemas.js'
 
 function current (request: FastifyRequest): MagicLinkSession {
-  if (request.session === null) throw new errors.UNAUTHORIZED()
+  if (request.session === null) throw noSession(request)
   return request.session
 }
 

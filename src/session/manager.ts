@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify'
 import { randomSecret, sha256 } from '../crypto.js'
+import { errors } from '../errors.js'
 import { GROUP_LENGTH, type MagicLinkStore, type SessionRecord, type StoreEvent } from '../store/types.js'
 import type { MagicLinkSessionData, MagicLinkUser, ResolvedOptions } from '../options.js'
 import { LruCache } from './cache.js'
@@ -19,6 +20,17 @@ export interface MagicLinkSession {
 }
 
 interface CacheEntry { session: MagicLinkSession, expMs: number }
+
+/** Per-request: the store error hit while refreshing the session; session routes answer it (503), not 401. */
+export const kSessionError = Symbol('fastify-magic-link.sessionError')
+
+/** A request's internals on symbols (declared with `decorateRequest`). */
+export interface RequestInternals { [kSessionError]?: Error }
+
+/** The session error, or 401 when there is simply no session. */
+export function noSession (request: object): Error {
+  return (request as RequestInternals)[kSessionError] ?? new errors.UNAUTHORIZED()
+}
 
 /** A new session's secret id (in the cookie) and its hash (what flows and the store keep). */
 export interface SessionIds { sid: string, hash: string }

@@ -43,6 +43,9 @@ const SCRIPTS = {
 
 type ScriptName = keyof typeof SCRIPTS
 
+/** Client states in which a command would wait in the offline queue for a lost connection. */
+const DOWN = new Set(['reconnecting', 'close', 'end'])
+
 /**
  * The production store: every transition is one Lua script (`defineCommand`, cached by SHA on the
  * server), one round trip, atomic, and writes its keys with their TTL. Keys of one flow or one
@@ -81,9 +84,21 @@ export class RedisStore implements MagicLinkStore {
     for (const [name, [numberOfKeys, lua]] of Object.entries(SCRIPTS) as Array<[ScriptName, readonly [number, string]]>) {
       const command = `magicLink_${name}`
       this.client.defineCommand(command, { numberOfKeys, lua })
-      scripts[name] = (...args) => (commands[command] as ScriptFn).apply(this.client, args)
+      scripts[name] = (...args) => {
+        this.#checkConnection()
+        return (commands[command] as ScriptFn).apply(this.client, args)
+      }
     }
     this.#scripts = scripts as Record<ScriptName, ScriptFn>
+  }
+
+  /**
+   * Fails at once while the connection is down instead of queueing: a queued command would run
+   * after its request had already answered 503 (a flow or a rate-limit hit replayed minutes
+   * later), and the offline queue would grow with every request of an outage.
+   */
+  #checkConnection (): void {
+    if (DOWN.has(this.client.status)) throw new Error(`Redis connection is ${this.client.status}`)
   }
 
   #flowKey (flowId: string): string {
@@ -111,6 +126,7 @@ export class RedisStore implements MagicLinkStore {
   }
 
   async getFlow (flowId: string): Promise<FlowRecord | null> {
+    this.#checkConnection()
     const f = await this.client.hgetall(this.#flowKey(flowId))
     if (f.id === undefined) return null
     return {
