@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto'
+import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto'
 
 /** 32 random bytes, base64url (43 chars): link token secret, poll secret, session id (THREATS T1). */
 export function randomSecret (): string {
@@ -13,6 +13,11 @@ export function randomId (): string {
 /** What the store keeps instead of a secret (THREATS T3). */
 export function sha256 (value: string): string {
   return createHash('sha256').update(value).digest('base64url')
+}
+
+/** Keyed SHA-256, base64url. */
+export function hmac (key: string, value: string): string {
+  return createHmac('sha256', key).update(value).digest('base64url')
 }
 
 /** RFC 8628 §6.1 alphabet: no vowels (no words), no look-alikes. */

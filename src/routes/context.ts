@@ -93,6 +93,17 @@ export function fireHook<E> (request: FastifyRequest, name: string, hook: ((even
   })
 }
 
+/**
+ * After a sign-in on the asking browser, wakes that browser's long-polls once the response with
+ * the session cookie has been handed to the socket: a poll answered earlier could send its page
+ * on before the browser holds the cookie.
+ */
+export function publishWhenSent (core: Core, reply: FastifyReply, flowId: string): void {
+  reply.raw.once('finish', () => {
+    core.store.publishFlow(flowId).catch(() => {})
+  })
+}
+
 /** Is this POST a form post (answered with pages) rather than JSON? */
 export function wantsHtml (request: FastifyRequest): boolean {
   return request.method === 'GET' || request.method === 'HEAD' ||

@@ -3,7 +3,7 @@ import { normalizeOtp, sha256 } from '../crypto.js'
 import { errors } from '../errors.js'
 import type { ClaimResult } from '../store/types.js'
 import type { SessionIds } from '../session/manager.js'
-import { clearBinding, deviceOf, fireHook, ipLimit, resolveUser, splitToken, type Core } from './context.js'
+import { clearBinding, deviceOf, fireHook, ipLimit, publishWhenSent, resolveUser, splitToken, type Core } from './context.js'
 import { codeBody, emptyBody, pollQuery } from './schemas.js'
 
 function bindingCookie (core: Core, request: FastifyRequest): { flowId: string, pollHash: string } {
@@ -95,7 +95,10 @@ export function pollRoutes (scope: FastifyInstance, core: Core): void {
     })
     if (r.result === 'signed_in') {
       const done = await finish(core, request, reply, ids, r, false)
-      if (done !== null) return done
+      if (done !== null) {
+        publishWhenSent(core, reply, flowId)
+        return done
+      }
       throw new errors.INVALID_CODE()
     }
     if (r.result === 'invalid') throw new errors.INVALID_TOKEN()

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { matchCode, normalizeMatchCode, otpCode, randomId, randomSecret, sha256 } from '../crypto.js'
+import { hmac, matchCode, normalizeMatchCode, otpCode, randomId, randomSecret, sha256 } from '../crypto.js'
 import { errors } from '../errors.js'
 import { normalizeEmail } from '../mail/address.js'
 import { GROUP_LENGTH } from '../store/types.js'
@@ -9,10 +9,13 @@ import { safeRedirect } from './redirect.js'
 
 /**
  * The group tag of an address: its flows and its mail budget share one hash slot. Case-folded, so
- * `Victim@x.io` and `victim@x.io` (one inbox) share one budget and one live link.
+ * `Victim@x.io` and `victim@x.io` (one inbox) share one budget and one live link. Keyed with the
+ * signing secret: the tag is visible in links and cookies, and an unkeyed hash would let anyone
+ * holding one confirm a guessed address offline. (Rotating the first secret restarts the
+ * per-address budgets; flows in progress keep working, their tag is in their id.)
  */
-export function emailGroup (email: string): string {
-  return sha256(`email:${email.toLowerCase()}`).slice(0, GROUP_LENGTH)
+export function emailGroup (core: Core, email: string): string {
+  return hmac(core.o.secrets[0] as string, `email:${email.toLowerCase()}`).slice(0, GROUP_LENGTH)
 }
 
 export interface StartedFlow {
@@ -32,7 +35,7 @@ export interface StartedFlow {
 export async function startFlow (core: Core, f: { email: string, redirectTo: string, device: string, send: boolean, invite: boolean, mail?: boolean }): Promise<StartedFlow> {
   const { o } = core
   const now = o.now()
-  const flowId = emailGroup(f.email) + randomId()
+  const flowId = emailGroup(core, f.email) + randomId()
   const linkSecret = randomSecret()
   const pollSecret = randomSecret()
   const code = matchCode()

@@ -7,7 +7,7 @@ import { flowGate } from '../store/flow-rules.js'
 import type { FlowRecord, InvalidReason } from '../store/types.js'
 import { userGroup } from '../session/manager.js'
 import {
-  bindingFor, clearBinding, deviceOf, fireHook, ipLimit, resolveUser, sendPage, splitToken, wantsHtml, type Core,
+  bindingFor, clearBinding, deviceOf, fireHook, ipLimit, publishWhenSent, resolveUser, sendPage, splitToken, wantsHtml, type Core,
 } from './context.js'
 import { revokeBody, verifyBody, verifyQuery } from './schemas.js'
 
@@ -99,6 +99,7 @@ export function verifyRoutes (scope: FastifyInstance, core: Core): void {
         if (user === null) return invalidToken(core, reply, html)
         const session = await core.sessions.start(reply, user, ids, r.email, device)
         clearBinding(core, reply)
+        publishWhenSent(core, reply, parts.flowId)
         fireHook(request, 'onLogin', o.hooks.onLogin, { user, sessionId: session.id, crossDevice: false, request })
         if (html) return reply.code(303).header('location', r.redirectTo).send()
         return reply.code(200).send({ status: 'approved', redirectTo: r.redirectTo })

@@ -174,7 +174,11 @@ export class MemoryStore implements MagicLinkStore {
     flow.usedAt = now
     flow.usedDevice = device
     flow.sessionId = sessionId
-    this.#emit({ type: 'flow', flowId: flow.id })
+    if (state === 'approved') this.#emit({ type: 'flow', flowId: flow.id })
+  }
+
+  async publishFlow (flowId: string): Promise<void> {
+    this.#emit({ type: 'flow', flowId })
   }
 
   #wrongCode (flow: StoredFlow, maxAttempts: number): { result: 'wrong_code', attemptsLeft: number } | { result: 'denied' } {

@@ -199,6 +199,11 @@ export class RedisStore implements MagicLinkStore {
     }
   }
 
+  async publishFlow (flowId: string): Promise<void> {
+    this.#checkConnection()
+    await this.client.publish(this.channel, `f:${flowId}`)
+  }
+
   async createSession (s: SessionRecord): Promise<void> {
     const ttl = Math.max(1, Math.min(s.idleExpiresAt, s.expiresAt) - s.createdAt)
     await this.#scripts.createSession(

@@ -5,7 +5,7 @@
  * SHA-256 hashes (base64url).
  *
  * Identifiers carry their own grouping: the first {@link GROUP_LENGTH} characters of a flow id
- * or a session id are a group tag (an HMAC of the address, or of the user id), and every record
+ * or a session id are a group tag (a keyed hash of the address, or a hash of the user id), and every record
  * a transition touches shares that group, so a Redis Cluster keeps them in one hash slot.
  *
  * Times (`now`) are passed in by the caller so a test can drive a clock; a store applies its own
@@ -192,11 +192,11 @@ export interface MagicLinkStore {
   createFlow (flow: NewFlow, options: CreateFlowOptions): Promise<CreateFlowResult>
   /** Read only (GET/HEAD /verify): null when the record is gone. */
   getFlow (flowId: string): Promise<FlowRecord | null>
-  /** POST /verify: burns the link on same-browser sign-in or cross-device approval; counts wrong codes; denies after `maxAttempts`. Nothing changes when neither proof is given. */
+  /** POST /verify: burns the link on same-browser sign-in or cross-device approval; counts wrong codes; denies after `maxAttempts`. Nothing changes when neither proof is given. Notifies, except on `signed_in` (see `publishFlow`). */
   verifyFlow (flowId: string, options: VerifyOptions): Promise<VerifyResult>
   /** POST /poll: enforces the interval, and claims an approved flow exactly once (burns the poll secret); after a same-browser sign-in, answers `completed` once. */
   claimFlow (flowId: string, options: ClaimOptions): Promise<ClaimResult>
-  /** POST /code: the 6-digit email code on the asking device; counts wrong codes with the same budget as `verifyFlow`. */
+  /** POST /code: the 6-digit email code on the asking device; counts wrong codes with the same budget as `verifyFlow`. Notifies on denial only (see `publishFlow`). */
   codeFlow (flowId: string, options: CodeOptions): Promise<CodeResult>
 
   /** Writes a session record, expiring at the earlier of idle and absolute expiry. */
@@ -214,6 +214,13 @@ export interface MagicLinkStore {
 
   /** Fixed-window counter for rate limits: increments `key` and returns the count and the ms left in the window. */
   hit (key: string, windowMs: number): Promise<{ count: number, ttlMs: number }>
+
+  /**
+   * Tells every instance's long-polls that a flow changed. Transitions notify by themselves,
+   * except a sign-in on the asking browser (`signed_in`): the caller notifies once the response
+   * carrying its session cookie is out, so the asking tab's poll never races that cookie.
+   */
+  publishFlow (flowId: string): Promise<void>
 
   /** Change notifications from every instance (including this one). Returns an unsubscribe function. */
   subscribe (listener: StoreListener): Promise<() => Promise<void>>

@@ -222,7 +222,7 @@ export const verifyFlowCases: ConformanceCase[] = [
     },
   },
   {
-    name: 'verifyFlow: the binding (same browser) signs in; the flow becomes claimed and notifies',
+    name: 'verifyFlow: the binding (same browser) signs in; the flow becomes claimed; publishFlow then notifies',
     async run (store, ctx) {
       const now = Date.now()
       const fx = await sentFlow(store, now)
@@ -232,6 +232,7 @@ export const verifyFlowCases: ConformanceCase[] = [
         assert.deepEqual(await store.getFlow(fx.flow.id), {
           ...pendingView(fx), state: 'claimed', usedAt: now + 5000, usedDevice: 'Firefox on Linux (2)', sessionId: options.sessionId,
         })
+        await store.publishFlow(fx.flow.id)
         await rec.waitFor(isFlowEvent(fx.flow.id), 'sign-in')
         assert.deepEqual(await store.claimFlow(fx.flow.id, claimOptions(fx, now + 6000)), { result: 'completed', redirectTo: fx.flow.redirectTo }, 'the poller is told, no session to claim')
         assert.deepEqual(await store.claimFlow(fx.flow.id, claimOptions(fx, now + 12_000)), { result: 'expired' }, 'nothing left to claim')
@@ -492,13 +493,29 @@ export const claimFlowCases: ConformanceCase[] = [
 
 export const codeFlowCases: ConformanceCase[] = [
   {
-    name: 'codeFlow: the right code signs in on the asking device once, and notifies',
+    name: 'verifyFlow and codeFlow: a sign-in on the asking browser does not notify by itself',
+    async run (store, ctx) {
+      const now = Date.now()
+      const linked = await sentFlow(store, now)
+      const coded = await sentFlow(store, now)
+      await listening(store, ctx, async (rec) => {
+        await store.verifyFlow(linked.flow.id, verifyOptions(linked, now, { pollHash: linked.flow.pollHash }))
+        await store.codeFlow(coded.flow.id, codeOptions(coded, now))
+        await ctx.settle()
+        const mine = rec.events.filter((e) => isFlowEvent(linked.flow.id)(e) || isFlowEvent(coded.flow.id)(e))
+        assert.equal(mine.length, 0, 'the caller publishes once the session cookie is out')
+      })
+    },
+  },
+  {
+    name: 'codeFlow: the right code signs in on the asking device once; publishFlow then notifies',
     async run (store, ctx) {
       const now = Date.now()
       const fx = await sentFlow(store, now)
       await listening(store, ctx, async (rec) => {
         const options = codeOptions(fx, now + 3000)
         assert.deepEqual(await store.codeFlow(fx.flow.id, options), { result: 'signed_in', ...outcome(fx) })
+        await store.publishFlow(fx.flow.id)
         await rec.waitFor(isFlowEvent(fx.flow.id), 'code sign-in')
         assert.deepEqual(await store.getFlow(fx.flow.id), {
           ...pendingView(fx), state: 'claimed', usedAt: now + 3000, usedDevice: fx.flow.device, sessionId: options.sessionId,

@@ -20,9 +20,10 @@ local function wrong(key, max, channel, flowId)
   return {'denied'}
 end
 local function use(key, st, now, device, sid, channel, flowId)
-  -- 'sb' = 1: signed in on the asking browser itself; its poller is told once (claimFlow).
+  -- 'sb' = 1: signed in on the asking browser itself; its poller is told once (claimFlow), after
+  -- the caller has sent the session cookie (publishFlow). An approval notifies at once.
   redis.call('HSET', key, 'st', st, 'at', now, 'ud', device, 'ss', sid, 'sb', st == 'claimed' and 1 or 0)
-  redis.call('PUBLISH', channel, 'f:' .. flowId)
+  if st == 'approved' then redis.call('PUBLISH', channel, 'f:' .. flowId) end
 end
 `
 
