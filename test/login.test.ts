@@ -37,11 +37,15 @@ t.test('same browser: request, open the link, sign in, use the session', async (
   const sid = post.cookies.find((c) => c.name === '__Host-sid')
   t.match(sid, { httpOnly: true, secure: true, path: '/', sameSite: 'Lax', maxAge: 7 * 86400 })
   t.equal(sid?.domain, undefined)
-  t.equal(browser.get('__Host-mlflow'), undefined, 'binding cookie cleared')
+  t.ok(browser.get('__Host-mlflow'), 'the binding stays for the asking tab to hear the sign-in')
 
   const me = await send(a.app, browser, { method: 'GET', url: '/me' })
   t.equal(me.statusCode, 200)
   t.match(me.json(), { session: { userId: 'u1', data: {} } })
+  // The asking tab's next poll, even one that was not in flight at the sign-in, is told once.
+  const told = await send(a.app, browser, { method: 'POST', url: '/auth/poll' })
+  t.same(told.json(), { status: 'approved', redirectTo: '/app/home' })
+  t.equal(browser.get('__Host-mlflow'), undefined, 'then the binding is cleared')
   const s = await send(a.app, browser, { method: 'GET', url: '/auth/session' })
   t.match(s.json(), { user: { id: 'u1' }, session: { id: /^[A-Za-z0-9_-]{54}$/, data: {} } })
 

@@ -18,7 +18,9 @@ async function finish (core: Core, request: FastifyRequest, reply: FastifyReply,
   if (user === null) return null
   const device = deviceOf(request)
   const session = await core.sessions.start(reply, user, ids, r.email, device)
-  clearBinding(core, reply)
+  // A cross-device claim spends the binding; after the mail code, the asking tab's poll still
+  // needs it once, to hear `completed` (it clears it then).
+  if (crossDevice) clearBinding(core, reply)
   fireHook(request, 'onLogin', core.o.hooks.onLogin, { user, sessionId: session.id, crossDevice, request })
   if (crossDevice && core.o.notifyNewSignIn) {
     core.mail.notice({ email: r.email, device, at: new Date(core.o.now()), appName: core.o.appName, sessionsUrl: `${core.o.origin}${core.o.loginUrl}` })

@@ -7,7 +7,7 @@ import { flowGate } from '../store/flow-rules.js'
 import type { FlowRecord, InvalidReason } from '../store/types.js'
 import { userGroup } from '../session/manager.js'
 import {
-  bindingFor, clearBinding, deviceOf, fireHook, ipLimit, publishWhenSent, resolveUser, sendPage, splitToken, wantsHtml, type Core,
+  bindingFor, deviceOf, fireHook, ipLimit, publishWhenSent, resolveUser, sendPage, splitToken, wantsHtml, type Core,
 } from './context.js'
 import { revokeBody, verifyBody, verifyQuery } from './schemas.js'
 
@@ -98,7 +98,8 @@ export function verifyRoutes (scope: FastifyInstance, core: Core): void {
         const user = await resolveUser(core, r.email, request)
         if (user === null) return invalidToken(core, reply, html)
         const session = await core.sessions.start(reply, user, ids, r.email, device)
-        clearBinding(core, reply)
+        // The binding stays: the asking tab's poll, maybe not in flight right now, uses it once
+        // more to hear `completed` (and clears it then).
         publishWhenSent(core, reply, parts.flowId)
         fireHook(request, 'onLogin', o.hooks.onLogin, { user, sessionId: session.id, crossDevice: false, request })
         if (html) return reply.code(303).header('location', r.redirectTo).send()
