@@ -179,6 +179,8 @@ export interface ResolvedOptions {
   readonly now: () => number
   readonly production: boolean
   readonly maxAttempts: number
+  /** Wrong codes per address over all its flows in 24 h (THREATS T18). */
+  readonly maxAddressFailures: number
   readonly claimWindow: number
 }
 
@@ -336,6 +338,7 @@ export function resolveOptions (raw: MagicLinkOptions): ResolvedOptions {
     now,
     production,
     maxAttempts: 5,
+    maxAddressFailures: 20,
     claimWindow: 120_000,
   })
 }

@@ -109,6 +109,8 @@ async function routes (scope: FastifyInstance, core: Core): Promise<void> {
     return (data: unknown) => validate(data)
   })
   scope.setErrorHandler(errorHandler(core))
+  // JSON (and forms on the page routes) only: a text/plain body is a "simple" cross-site request (THREATS T7).
+  scope.removeContentTypeParser('text/plain')
   scope.addHook('onRoute', (route) => { route.bodyLimit ??= BODY_LIMIT })
   scope.addHook('onRequest', async (request, reply) => {
     reply.header('cache-control', 'no-store')

@@ -209,6 +209,7 @@ t.test('redirectTo is kept only when it is a same-origin path under redirect.all
     ['/app', '/app'], ['/app/x?y=1#z', '/app/x?y=1#z'], ['/welcome', '/welcome'], ['/application', '/app'],
     ['//evil.example', '/app'], ['/\\evil.example', '/app'], ['https://evil.example', '/app'], ['/%2F%2Fevil.example', '/app'],
     ['/app/../admin', '/app'], ['javascript:alert(1)', '/app'], ['／／evil.example', '/app'], ['/app?x', '/app?x'],
+    ['/app/%2e%2e/%2e%2e//evil.example', '/app'], ['/app/\\evil.example', '/app'], ['/app/./x', '/app'], ['/app/..?x', '/app'],
   ]
   let n = 0
   for (const [input, expected] of cases) {
@@ -267,4 +268,13 @@ t.test('per-IP limit: 429 with Retry-After and a code', async (t) => {
   t.equal(res.statusCode, 429)
   t.equal(res.json().code, 'FST_MAGIC_LINK_RATE_LIMITED')
   t.ok(Number(res.headers['retry-after']) > 0)
+})
+
+t.test('text/plain bodies are refused with 415 (a simple cross-site request)', async (t) => {
+  const a = await build()
+  t.teardown(() => a.app.close())
+  const res = await a.app.inject({ method: 'POST', url: '/auth/request', payload: '{"email":"known@example.com"}', headers: { 'content-type': 'text/plain' } })
+  t.equal(res.statusCode, 415)
+  const verify = await a.app.inject({ method: 'POST', url: '/auth/verify', payload: 'token=x', headers: { 'content-type': 'text/plain' } })
+  t.equal(verify.statusCode, 415)
 })

@@ -193,3 +193,23 @@ t.test('an app with @fastify/cookie on a later hook still gets sessions', async 
   t.same(res.json(), { session: null })
   await app.close()
 })
+
+t.test('a role change renews the session id at the next refresh; the old cookie stops working', async (t) => {
+  let role = 'member'
+  const a = await build({ users: { find: (email) => email === 'known@example.com' ? { id: 'u1' } : null, claims: () => ({ role }) } })
+  t.teardown(() => a.app.close())
+  const jar = await signIn(a)
+  const before = (await send(a.app, jar, { method: 'GET', url: '/auth/session' })).json().session.id as string
+  const oldCookie = jar.header()
+  a.clock.advance(6 * 60_000)
+  t.equal((await send(a.app, jar, { method: 'GET', url: '/me' })).statusCode, 200, 'same role: refreshed in place')
+  t.equal((await send(a.app, jar, { method: 'GET', url: '/auth/session' })).json().session.id, before)
+  role = 'admin'
+  a.clock.advance(6 * 60_000)
+  const me = await send(a.app, jar, { method: 'GET', url: '/me' })
+  t.match(me.json(), { session: { data: { role: 'admin' } } })
+  const after = (await send(a.app, jar, { method: 'GET', url: '/auth/session' })).json().session.id as string
+  t.not(after, before, 'a new session id')
+  t.equal((await a.app.inject({ method: 'GET', url: '/me', headers: { cookie: oldCookie } })).statusCode, 401, 'a copy of the old cookie is refused')
+  t.same((await a.app.magicLink.listSessions('u1')).map((s) => s.id), [after])
+})

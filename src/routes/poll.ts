@@ -93,7 +93,7 @@ export function pollRoutes (scope: FastifyInstance, core: Core): void {
     if (otp === null) throw new errors.INVALID_CODE()
     const ids = core.sessions.newIds()
     const r = await core.store.codeFlow(flowId, {
-      now: o.now(), pollHash, otpHash: sha256(otp), device: deviceOf(request), maxAttempts: o.maxAttempts, sessionId: ids.hash,
+      now: o.now(), pollHash, otpHash: sha256(otp), device: deviceOf(request), maxAttempts: o.maxAttempts, maxAddressFailures: o.maxAddressFailures, sessionId: ids.hash,
     })
     if (r.result === 'signed_in') {
       const done = await finish(core, request, reply, ids, r, false)

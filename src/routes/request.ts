@@ -62,10 +62,10 @@ export async function startFlow (core: Core, f: { email: string, redirectTo: str
     perHour: o.rateLimit === false || f.invite ? Number.MAX_SAFE_INTEGER : o.rateLimit.emailPerHour,
   })
   const link = `${o.origin}${o.prefix}/verify?token=${flowId}.${linkSecret}`
-  if (sent && f.mail !== false) {
-    core.mail.login({
-      email: f.email, link, otp, requestedAt: new Date(now), device: f.device, appName: o.appName, expiresInMinutes: Math.round(o.linkTtl / 60_000),
-    })
+  if (f.mail !== false) {
+    const ctx = { email: f.email, link, otp, requestedAt: new Date(now), device: f.device, appName: o.appName, expiresInMinutes: Math.round(o.linkTtl / 60_000) }
+    if (sent) core.mail.login(ctx)
+    else core.mail.decoy(ctx)
   }
   return { flowId, link, binding: `${flowId}.${pollSecret}`, matchCode: code, otp, expiresAt, sent }
 }

@@ -91,7 +91,7 @@ export function verifyRoutes (scope: FastifyInstance, core: Core): void {
     const ids = core.sessions.newIds()
     const device = deviceOf(request)
     const r = await core.store.verifyFlow(parts.flowId, {
-      now: o.now(), linkHash: sha256(parts.secret), pollHash: binding, matchHash, device, maxAttempts: o.maxAttempts, sessionId: ids.hash,
+      now: o.now(), linkHash: sha256(parts.secret), pollHash: binding, matchHash, device, maxAttempts: o.maxAttempts, maxAddressFailures: o.maxAddressFailures, sessionId: ids.hash,
     })
     switch (r.result) {
       case 'signed_in': {

@@ -171,8 +171,13 @@ export class SessionManager {
       }
       const data = await this.claimsOf(user)
       if (JSON.stringify(data) !== JSON.stringify(record.data)) {
-        record.data = data
-        await this.#store.setSessionData(id, data)
+        // New claims (a role change) get a new session id; the old cookie stops working (T14, T17).
+        const ids = this.newIds()
+        const rotated: SessionRecord = { ...record, id: userGroup(record.userId) + ids.hash, data, lastSeenAt: now }
+        await this.#store.createSession(rotated)
+        await this.#store.revokeSession(id)
+        this.markRevoked([id])
+        return await this.#issue(reply, ids.sid, rotated, now)
       }
     }
     return await this.#issue(reply, claims.sid, record, now)

@@ -5,7 +5,7 @@ type Method = Exclude<keyof MagicLinkStore, 'subscribe'>
 
 const METHODS: Method[] = [
   'createFlow', 'getFlow', 'verifyFlow', 'claimFlow', 'codeFlow', 'createSession', 'touchSession',
-  'setSessionData', 'listSessions', 'revokeSession', 'revokeSessions', 'hit', 'publishFlow',
+  'listSessions', 'revokeSession', 'revokeSessions', 'hit', 'publishFlow',
 ]
 
 export interface GuardEvents {

@@ -12,7 +12,9 @@ interface Entry<T> { value: T, gcAt: number }
 /** `sameBrowser`: 0 no, 1 signed in on the asking browser (its poller not told yet), 2 told. */
 type StoredFlow = FlowRecord & { matchHash: string, otpHash: string | null, lastPoll: number, sameBrowser: 0 | 1 | 2 }
 
-interface Mailbox { last: number, windowStart: number, count: number, current: string | null }
+interface Mailbox { last: number, windowStart: number, count: number, current: string | null, failures: number, failWindow: number }
+
+const DAY = 86_400_000
 
 export interface MemoryStoreOptions {
   /** Upper bound on stored records before the oldest are dropped. Default `100_000`. */
@@ -69,7 +71,7 @@ export class MemoryStore implements MagicLinkStore {
 
   async createFlow (flow: NewFlow, options: CreateFlowOptions): Promise<CreateFlowResult> {
     const group = groupOf(flow.id)
-    const box = this.#get(this.#mailboxes, group) ?? { last: 0, windowStart: 0, count: 0, current: null }
+    const box = this.#mailbox(group)
     if (options.now - box.windowStart >= 3_600_000) {
       box.windowStart = options.now
       box.count = 0
@@ -80,7 +82,8 @@ export class MemoryStore implements MagicLinkStore {
       box.count++
     }
     const sent = within && options.send
-    if (sent) {
+    // Decoys supersede too: an older poller must not tell a known address from an unknown one.
+    if (within) {
       const old = box.current === null ? null : this.#get(this.#flows, box.current)
       if (old !== null && old.state === 'pending') {
         old.state = 'superseded'
@@ -88,7 +91,9 @@ export class MemoryStore implements MagicLinkStore {
       }
       box.current = flow.id
     }
-    this.#set(this.#mailboxes, group, box, Math.max(3_600_000, options.ttlMs))
+    const entry = this.#mailboxes.get(group)
+    const left = entry === undefined ? 0 : entry.gcAt - Date.now()
+    this.#set(this.#mailboxes, group, box, Math.max(3_600_000, options.ttlMs, left))
     this.#set(this.#flows, flow.id, {
       id: flow.id,
       email: flow.email,
@@ -120,6 +125,23 @@ export class MemoryStore implements MagicLinkStore {
     return record
   }
 
+  #mailbox (group: string): Mailbox {
+    return this.#get(this.#mailboxes, group) ?? { last: 0, windowStart: 0, count: 0, current: null, failures: 0, failWindow: 0 }
+  }
+
+  /** The address's wrong-code budget over all its flows is spent (24 h window). */
+  #spent (flow: StoredFlow, now: number, max: number | undefined): boolean {
+    if (max === undefined || max <= 0) return false
+    const box = this.#mailbox(groupOf(flow.id))
+    return now - box.failWindow < DAY && box.failures >= max
+  }
+
+  #deny (flow: StoredFlow): { result: 'denied' } {
+    flow.state = 'denied'
+    this.#emit({ type: 'flow', flowId: flow.id })
+    return { result: 'denied' }
+  }
+
   async verifyFlow (flowId: string, o: VerifyOptions): Promise<VerifyResult> {
     const flow = this.#get(this.#flows, flowId)
     if (flow === null || flow.linkHash !== o.linkHash) return { result: 'invalid', reason: 'unknown' }
@@ -131,7 +153,8 @@ export class MemoryStore implements MagicLinkStore {
       return { result: 'signed_in', ...outcome }
     }
     if (o.matchHash === null) return { result: 'code_required' }
-    if (o.matchHash !== flow.matchHash) return this.#wrongCode(flow, o.maxAttempts)
+    if (this.#spent(flow, o.now, o.maxAddressFailures)) return this.#deny(flow)
+    if (o.matchHash !== flow.matchHash) return this.#wrongCode(flow, o.now, o.maxAttempts, o.maxAddressFailures)
     this.#use(flow, 'approved', o.now, o.device, null)
     return { result: 'approved', ...outcome }
   }
@@ -163,7 +186,8 @@ export class MemoryStore implements MagicLinkStore {
     if (flow === null || flow.pollHash !== o.pollHash) return { result: 'invalid', reason: 'unknown' }
     const gate = flowGate(flow.state, o.now >= flow.expiresAt)
     if (gate !== null) return { result: 'invalid', reason: gate }
-    if (flow.otpHash === null || o.otpHash !== flow.otpHash) return this.#wrongCode(flow, o.maxAttempts)
+    if (this.#spent(flow, o.now, o.maxAddressFailures)) return this.#deny(flow)
+    if (flow.otpHash === null || o.otpHash !== flow.otpHash) return this.#wrongCode(flow, o.now, o.maxAttempts, o.maxAddressFailures)
     this.#use(flow, 'claimed', o.now, o.device, o.sessionId)
     return { result: 'signed_in', email: flow.email, redirectTo: flow.redirectTo, device: flow.device }
   }
@@ -174,6 +198,8 @@ export class MemoryStore implements MagicLinkStore {
     flow.usedAt = now
     flow.usedDevice = device
     flow.sessionId = sessionId
+    const box = this.#get(this.#mailboxes, groupOf(flow.id))
+    if (box !== null) box.failures = 0
     if (state === 'approved') this.#emit({ type: 'flow', flowId: flow.id })
   }
 
@@ -181,12 +207,20 @@ export class MemoryStore implements MagicLinkStore {
     this.#emit({ type: 'flow', flowId })
   }
 
-  #wrongCode (flow: StoredFlow, maxAttempts: number): { result: 'wrong_code', attemptsLeft: number } | { result: 'denied' } {
+  #wrongCode (flow: StoredFlow, now: number, maxAttempts: number, maxAddress: number | undefined): { result: 'wrong_code', attemptsLeft: number } | { result: 'denied' } {
+    if (maxAddress !== undefined && maxAddress > 0) {
+      const group = groupOf(flow.id)
+      const box = this.#mailbox(group)
+      if (now - box.failWindow >= DAY) {
+        box.failWindow = now
+        box.failures = 0
+      }
+      box.failures++
+      this.#set(this.#mailboxes, group, box, DAY)
+    }
     flow.attempts++
-    if (flow.attempts < maxAttempts) return { result: 'wrong_code', attemptsLeft: maxAttempts - flow.attempts }
-    flow.state = 'denied'
-    this.#emit({ type: 'flow', flowId: flow.id })
-    return { result: 'denied' }
+    if (flow.attempts < maxAttempts && !this.#spent(flow, now, maxAddress)) return { result: 'wrong_code', attemptsLeft: maxAttempts - flow.attempts }
+    return this.#deny(flow)
   }
 
   async createSession (session: SessionRecord): Promise<void> {
@@ -204,13 +238,6 @@ export class MemoryStore implements MagicLinkStore {
     s.idleExpiresAt = o.now + o.idleTtlMs
     this.#set(this.#sessions, id, s, sessionTtl(s, o.now))
     return { ...s, data: { ...s.data } }
-  }
-
-  async setSessionData (id: string, data: Record<string, unknown>): Promise<boolean> {
-    const s = this.#get(this.#sessions, id)
-    if (s === null) return false
-    s.data = { ...data }
-    return true
   }
 
   async listSessions (group: string): Promise<SessionRecord[]> {

@@ -8,7 +8,7 @@ import {
 } from './types.js'
 import { CLAIM_FLOW, CODE_FLOW, CREATE_FLOW, VERIFY_FLOW } from './lua/flows.js'
 import {
-  CREATE_SESSION, HIT, LIST_SESSIONS, REVOKE_SESSION, REVOKE_SESSIONS, SET_SESSION_DATA, TOUCH_SESSION,
+  CREATE_SESSION, HIT, LIST_SESSIONS, REVOKE_SESSION, REVOKE_SESSIONS, TOUCH_SESSION,
 } from './lua/sessions.js'
 
 export interface RedisStoreOptions {
@@ -29,12 +29,11 @@ type ScriptFn = (...args: Array<string | number>) => Promise<Reply>
 
 const SCRIPTS = {
   createFlow: [2, CREATE_FLOW],
-  verifyFlow: [1, VERIFY_FLOW],
+  verifyFlow: [2, VERIFY_FLOW],
   claimFlow: [1, CLAIM_FLOW],
-  codeFlow: [1, CODE_FLOW],
+  codeFlow: [2, CODE_FLOW],
   createSession: [2, CREATE_SESSION],
   touchSession: [2, TOUCH_SESSION],
-  setSessionData: [1, SET_SESSION_DATA],
   listSessions: [1, LIST_SESSIONS],
   revokeSession: [2, REVOKE_SESSION],
   revokeSessions: [1, REVOKE_SESSIONS],
@@ -105,6 +104,11 @@ export class RedisStore implements MagicLinkStore {
     return `${this.prefix}f:{${groupOf(flowId)}}${flowId.slice(GROUP_LENGTH)}`
   }
 
+  /** The address's mailbox: mail budget, live link, wrong-code budget. */
+  #mailboxKey (id: string): string {
+    return `${this.prefix}e:{${groupOf(id)}}`
+  }
+
   #sessionKey (id: string): string {
     return `${this.prefix}s:{${groupOf(id)}}${id.slice(GROUP_LENGTH)}`
   }
@@ -116,7 +120,7 @@ export class RedisStore implements MagicLinkStore {
   async createFlow (flow: NewFlow, o: CreateFlowOptions): Promise<CreateFlowResult> {
     const group = groupOf(flow.id)
     const sent = await this.#scripts.createFlow(
-      this.#flowKey(flow.id), `${this.prefix}e:{${group}}`,
+      this.#flowKey(flow.id), this.#mailboxKey(flow.id),
       o.now, o.ttlMs, o.send ? '1' : '0', o.minGapMs, o.perHour, this.channel, flow.id, `${this.#argPrefix}f:{${group}}`,
       'id', flow.id, 'em', flow.email, 'lh', flow.linkHash, 'ph', flow.pollHash, 'mh', flow.matchHash,
       'oh', flow.otpHash ?? '', 'rt', flow.redirectTo, 'dv', flow.device, 'c', flow.createdAt,
@@ -150,8 +154,8 @@ export class RedisStore implements MagicLinkStore {
 
   async verifyFlow (flowId: string, o: VerifyOptions): Promise<VerifyResult> {
     const r = await this.#scripts.verifyFlow(
-      this.#flowKey(flowId), o.now, o.linkHash, o.pollHash ?? '', o.matchHash ?? '', o.device,
-      o.maxAttempts, o.sessionId, this.channel, flowId,
+      this.#flowKey(flowId), this.#mailboxKey(flowId), o.now, o.linkHash, o.pollHash ?? '', o.matchHash ?? '', o.device,
+      o.maxAttempts, o.sessionId, this.channel, flowId, o.maxAddressFailures ?? 0,
     ) as string[]
     switch (r[0]) {
       case 'signed_in': case 'approved':
@@ -185,7 +189,8 @@ export class RedisStore implements MagicLinkStore {
 
   async codeFlow (flowId: string, o: CodeOptions): Promise<CodeResult> {
     const r = await this.#scripts.codeFlow(
-      this.#flowKey(flowId), o.now, o.pollHash, o.otpHash, o.device, o.maxAttempts, o.sessionId, this.channel, flowId,
+      this.#flowKey(flowId), this.#mailboxKey(flowId), o.now, o.pollHash, o.otpHash, o.device, o.maxAttempts, o.sessionId,
+      this.channel, flowId, o.maxAddressFailures ?? 0,
     ) as string[]
     switch (r[0]) {
       case 'signed_in':
@@ -216,10 +221,6 @@ export class RedisStore implements MagicLinkStore {
   async touchSession (id: string, o: TouchOptions): Promise<SessionRecord | null> {
     const f = await this.#scripts.touchSession(this.#sessionKey(id), this.#userKey(groupOf(id)), o.now, o.idleTtlMs, id)
     return f === null ? null : toSession(id, f as string[])
-  }
-
-  async setSessionData (id: string, data: Record<string, unknown>): Promise<boolean> {
-    return await this.#scripts.setSessionData(this.#sessionKey(id), JSON.stringify(data)) === 1
   }
 
   async listSessions (group: string): Promise<SessionRecord[]> {
@@ -262,12 +263,7 @@ export class RedisStore implements MagicLinkStore {
     // bounded by the session's accessTtl and by plain polling.
     sub.on('error', noop)
     sub.on('message', this.#onMessage)
-    let timer: NodeJS.Timeout | undefined
-    await Promise.race([
-      sub.subscribe(this.channel).catch(noop),
-      new Promise((resolve) => { timer = setTimeout(resolve, 1000) }),
-    ])
-    clearTimeout(timer)
+    await atMostOneSecond(sub.subscribe(this.channel))
   }
 
   async #closeSubscriber (): Promise<void> {
@@ -277,7 +273,8 @@ export class RedisStore implements MagicLinkStore {
     sub.off('message', this.#onMessage)
     sub.off('error', noop)
     if (sub === this.#subscriberOption) {
-      await sub.unsubscribe(this.channel).catch(noop)
+      // Bounded: with Redis down, the UNSUBSCRIBE would wait in the offline queue and hang close().
+      await atMostOneSecond(sub.unsubscribe(this.channel))
       return
     }
     sub.disconnect()
@@ -285,6 +282,12 @@ export class RedisStore implements MagicLinkStore {
 }
 
 function noop (): void {}
+
+async function atMostOneSecond (command: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([command.catch(noop), new Promise((resolve) => { timer = setTimeout(resolve, 1000) })])
+  clearTimeout(timer)
+}
 
 function duplicate (client: Redis | Cluster): Redis | Cluster {
   return 'isCluster' in client && client.isCluster ? (client as Cluster).duplicate() : (client as Redis).duplicate()

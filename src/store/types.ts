@@ -87,7 +87,7 @@ export interface CreateFlowOptions {
 }
 
 export interface CreateFlowResult {
-  /** True when the caller must send the mail: `send` and within the address limits. The flow then supersedes the address's older pending flow. */
+  /** True when the caller must send the mail: `send` and within the address limits. */
   sent: boolean
 }
 
@@ -118,6 +118,8 @@ export interface VerifyOptions {
   /** The browser using the link. */
   device: string
   maxAttempts: number
+  /** Wrong codes (both kinds) an address may collect over all its flows in 24 h; once spent, every code is refused and the flow denied. Default: no such budget. */
+  maxAddressFailures?: number
   /** SHA-256 of the new session's secret id; the public session id is the user's group tag followed by it. */
   sessionId: string
 }
@@ -155,6 +157,8 @@ export interface CodeOptions {
   otpHash: string
   device: string
   maxAttempts: number
+  /** As in `VerifyOptions`. */
+  maxAddressFailures?: number
   sessionId: string
 }
 
@@ -188,7 +192,7 @@ export type StoreListener = (event: StoreEvent) => void
 
 /** Any object with these methods can back the plugin; run `fastify-magic-link/testing` against it. */
 export interface MagicLinkStore {
-  /** Creates a flow and counts the address's mail budget, atomically; when it returns `sent`, the flow supersedes the address's older pending flow (one live link per address). */
+  /** Creates a flow and counts the address's mail budget, atomically; within the budget (mail or decoy), the flow supersedes the address's older pending flow (one live link per address). */
   createFlow (flow: NewFlow, options: CreateFlowOptions): Promise<CreateFlowResult>
   /** Read only (GET/HEAD /verify): null when the record is gone. */
   getFlow (flowId: string): Promise<FlowRecord | null>
@@ -203,8 +207,6 @@ export interface MagicLinkStore {
   createSession (session: SessionRecord): Promise<void>
   /** Refresh: null when missing, idle-expired or past absolute expiry (and then deletes it); else moves last-seen and idle expiry and returns the record. */
   touchSession (id: string, options: TouchOptions): Promise<SessionRecord | null>
-  /** Replaces a live session's claims data; false when the session is gone. */
-  setSessionData (id: string, data: Record<string, unknown>): Promise<boolean>
   /** The live sessions of a user group (`groupOf(session.id)`), pruning dead index entries. */
   listSessions (group: string): Promise<SessionRecord[]>
   /** Deletes one session and notifies every instance; false when it did not exist. */

@@ -109,20 +109,18 @@ export const createFlowCases: ConformanceCase[] = [
     },
   },
   {
-    name: 'createFlow: an unknown address (send: false) counts against the budget but never supersedes',
+    name: 'createFlow: a decoy (send: false) counts against the budget and supersedes like a sent flow',
     async run (store, ctx) {
       const now = Date.now()
       const known = await sentFlow(store, now)
       await listening(store, ctx, async (rec) => {
-        const unknown = flowFixture({ now: now + LIMITS.minGapMs, group: known.group })
-        assert.deepEqual(await store.createFlow(unknown.flow, createOptions(now + LIMITS.minGapMs, { send: false })), { sent: false })
-        assert.equal((await flowOf(store, known.flow.id)).state, 'pending', 'the older flow is not superseded')
+        const decoy = flowFixture({ now: now + LIMITS.minGapMs, group: known.group })
+        assert.deepEqual(await store.createFlow(decoy.flow, createOptions(now + LIMITS.minGapMs, { send: false })), { sent: false })
+        assert.equal((await flowOf(store, known.flow.id)).state, 'superseded', 'an older poller cannot tell a decoy from a mail')
+        await rec.waitFor(isFlowEvent(known.flow.id), 'supersede')
         const next = flowFixture({ now: now + LIMITS.minGapMs + 1, group: known.group })
         assert.deepEqual(await store.createFlow(next.flow, createOptions(now + LIMITS.minGapMs + 1)), { sent: false }, 'the send: false request used the gap')
-        const r = await store.verifyFlow(known.flow.id, verifyOptions(known, now + 2, { matchHash: known.flow.matchHash }))
-        assert.equal(r.result, 'approved', 'the mailed link still works')
-        await rec.waitFor(isFlowEvent(known.flow.id), 'approval')
-        assert.equal(rec.events.filter(isFlowEvent(known.flow.id)).length, 1, 'no supersede notification')
+        assert.equal((await flowOf(store, decoy.flow.id)).state, 'pending', 'a request beyond the budget supersedes nothing')
 
         // A fresh address: send: false requests count towards perHour as well.
         const group = flowFixture({ now }).group
@@ -492,6 +490,31 @@ export const claimFlowCases: ConformanceCase[] = [
 ]
 
 export const codeFlowCases: ConformanceCase[] = [
+  {
+    name: 'verifyFlow and codeFlow: an address has a budget of wrong codes over all its flows, per 24 h',
+    async run (store) {
+      const now = Date.now()
+      const budget = { maxAddressFailures: 7 }
+      const first = await sentFlow(store, now)
+      for (let i = 0; i < 5; i++) await store.codeFlow(first.flow.id, codeOptions(first, now, { otpHash: wrongOtpHash(first), ...budget }))
+      const second = flowFixture({ now: now + LIMITS.minGapMs, group: first.group })
+      await store.createFlow(second.flow, createOptions(now + LIMITS.minGapMs))
+      assert.deepEqual(await store.verifyFlow(second.flow.id, verifyOptions(second, now + LIMITS.minGapMs, { matchHash: wrongMatchHash(second), ...budget })), { result: 'wrong_code', attemptsLeft: LIMITS.maxAttempts - 1 })
+      assert.deepEqual(await store.codeFlow(second.flow.id, codeOptions(second, now + LIMITS.minGapMs, { otpHash: wrongOtpHash(second), ...budget })), { result: 'denied' }, 'the 7th wrong code of the address denies')
+      const third = flowFixture({ now: now + 2 * LIMITS.minGapMs, group: first.group })
+      await store.createFlow(third.flow, createOptions(now + 2 * LIMITS.minGapMs))
+      assert.deepEqual(await store.codeFlow(third.flow.id, codeOptions(third, now + 2 * LIMITS.minGapMs, budget)), { result: 'denied' }, 'even the right code, while the budget is spent')
+      const fourth = flowFixture({ now: now + 3 * LIMITS.minGapMs, group: first.group })
+      await store.createFlow(fourth.flow, createOptions(now + 3 * LIMITS.minGapMs))
+      assert.equal((await store.verifyFlow(fourth.flow.id, verifyOptions(fourth, now + 3 * LIMITS.minGapMs, { pollHash: fourth.flow.pollHash, ...budget }))).result, 'signed_in', 'the asking browser itself still signs in')
+      const later = now + 86_400_000
+      const fifth = flowFixture({ now: later, group: first.group })
+      await store.createFlow(fifth.flow, createOptions(later))
+      assert.equal((await store.codeFlow(fifth.flow.id, codeOptions(fifth, later, budget))).result, 'signed_in', 'a new day, a new budget')
+      const other = await sentFlow(store, now)
+      assert.equal((await store.codeFlow(other.flow.id, codeOptions(other, now, budget))).result, 'signed_in', 'other addresses are not affected')
+    },
+  },
   {
     name: 'verifyFlow and codeFlow: a sign-in on the asking browser does not notify by itself',
     async run (store, ctx) {

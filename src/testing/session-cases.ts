@@ -20,9 +20,7 @@ async function created (store: MagicLinkStore, options: Parameters<typeof sessio
 /** Asserts that a session is gone from every method's point of view. */
 async function assertGone (store: MagicLinkStore, s: SessionRecord, at: number): Promise<void> {
   assert.equal(await store.touchSession(s.id, { now: at, idleTtlMs: HOUR }), null, 'touch finds nothing')
-  assert.equal(await store.setSessionData(s.id, { x: 1 }), false, 'no data can be set')
   assert.ok(!(await store.listSessions(groupOf(s.id))).some((r) => r.id === s.id), 'not listed')
-  assert.equal(await store.touchSession(s.id, { now: at, idleTtlMs: HOUR }), null, 'setSessionData did not bring it back')
 }
 
 export const sessionCases: ConformanceCase[] = [
@@ -103,21 +101,6 @@ export const sessionCases: ConformanceCase[] = [
     },
   },
   {
-    name: 'setSessionData: replaces the data of a live session, keeps its times; false when it is gone',
-    async run (store) {
-      const now = Date.now()
-      const s = await created(store, { now, data: { a: 1, keep: 'me' } })
-      assert.equal(await store.setSessionData(s.id, { b: [1, 2], c: 'é', d: { e: null } }), true)
-      assert.deepEqual(await store.listSessions(groupOf(s.id)), [{ ...s, data: { b: [1, 2], c: 'é', d: { e: null } } }], 'replaced, not merged; times unchanged')
-      assert.deepEqual((await store.touchSession(s.id, { now: now + 1, idleTtlMs: HOUR }))?.data, { b: [1, 2], c: 'é', d: { e: null } })
-      assert.equal(await store.setSessionData(s.id, {}), true)
-      assert.deepEqual((await store.touchSession(s.id, { now: now + 2, idleTtlMs: HOUR }))?.data, {})
-      const unknown = newSessionId().id
-      assert.equal(await store.setSessionData(unknown, { a: 1 }), false)
-      assert.equal(await store.touchSession(unknown, { now, idleTtlMs: HOUR }), null, 'no session is created by setSessionData')
-    },
-  },
-  {
     name: 'session records are copies: changing what a call took or returned changes nothing stored',
     async run (store) {
       const now = Date.now()
@@ -131,10 +114,7 @@ export const sessionCases: ConformanceCase[] = [
       const listed = await store.listSessions(groupOf(record.id))
       assert.equal(listed[0]?.data.role, 'user', 'touchSession returned a copy')
       ;(listed[0] as SessionRecord).data.role = 'admin'
-      const data: Record<string, unknown> = { role: 'user' }
-      assert.equal(await store.setSessionData(record.id, data), true)
-      data.role = 'admin'
-      assert.equal((await store.touchSession(record.id, { now: now + 2, idleTtlMs: HOUR }))?.data.role, 'user', 'listSessions returned a copy, setSessionData kept one')
+      assert.equal((await store.touchSession(record.id, { now: now + 2, idleTtlMs: HOUR }))?.data.role, 'user', 'listSessions returned a copy')
     },
   },
   {

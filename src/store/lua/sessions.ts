@@ -34,13 +34,6 @@ f[6] = tostring(ie)
 return f
 `
 
-/** KEYS[1] session. ARGV: data JSON. */
-export const SET_SESSION_DATA = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], 'd', ARGV[1])
-return 1
-`
-
 /** KEYS[1] user index. ARGV: session key prefix (with the hash tag). Returns {id, fields...} per live session. */
 export const LIST_SESSIONS = FIELDS + `
 local out = {}
