@@ -10,7 +10,7 @@ import type { Redis } from 'ioredis'
 import { RedisStore, type MailMessage, type MailTransport } from '../src/index.js'
 import { ask, build, Jar, send, tokenOf, type TestApp } from './helpers/app.js'
 import { signIn } from './helpers/login.js'
-import { startRedis } from './helpers/redis.js'
+import { scanKeys, startRedis } from './helpers/redis.js'
 import { startSmtpSink } from './helpers/smtp.js'
 
 type Tap = Test
@@ -47,15 +47,10 @@ async function timed (p: () => Promise<LightMyRequestResponse>): Promise<Timed> 
 /** Every key of the server, with its PTTL and, for hashes, its fields. */
 async function scanAll (client: Redis): Promise<Array<{ key: string, pttl: number, type: string, fields: string[] }>> {
   const out: Array<{ key: string, pttl: number, type: string, fields: string[] }> = []
-  let cursor = '0'
-  do {
-    const [next, keys] = await client.scan(cursor, 'COUNT', 1000)
-    cursor = next
-    for (const key of keys) {
-      const type = await client.type(key)
-      out.push({ key, pttl: await client.pttl(key), type, fields: type === 'hash' ? await client.hkeys(key) : [] })
-    }
-  } while (cursor !== '0')
+  for (const key of await scanKeys(client)) {
+    const type = await client.type(key)
+    out.push({ key, pttl: await client.pttl(key), type, fields: type === 'hash' ? await client.hkeys(key) : [] })
+  }
   return out
 }
 
@@ -126,7 +121,8 @@ t.test('Redis killed and restarted under an ioredis client on default settings',
   }
   const c = await cached
   t.equal(c.res.statusCode, 200, `an authenticated route with a cached session keeps answering 200 (${c.ms.toFixed(1)} ms)`)
-  t.ok(c.ms < 50, 'and does not wait for the store')
+  // Well under the store timeout (1 s): the cached session needs no store call. Loose, for a loaded machine.
+  t.ok(c.ms < 500, 'and does not wait for the store')
   const sm = await staleMe
   t.equal(sm.res.statusCode, 503, `requireSession with a session needing a refresh answers 503 (${sm.ms.toFixed(0)} ms)`)
   t.ok(sm.ms < ANSWER_BUDGET_MS)

@@ -8,7 +8,7 @@ import {
   HOUR, LIMITS, claimOptions, codeOptions, createOptions, flowFixture, newGroup, sessionFixture, verifyOptions,
   wrongMatchHash, type FlowFixture,
 } from '../src/testing/fixtures.js'
-import { startRedis, type RedisServer } from './helpers/redis.js'
+import { scanKeys, startRedis, type RedisServer } from './helpers/redis.js'
 
 // ioredis's own slot function (a dependency of ioredis; it ships no types).
 const keySlot = createRequire(import.meta.url)('cluster-key-slot') as (key: string) => number
@@ -24,14 +24,7 @@ function storeOn (client: Redis, extra: Partial<RedisStoreOptions> = {}): RedisS
 }
 
 async function keysOf (client: Redis, prefix: string): Promise<string[]> {
-  const keys: string[] = []
-  let cursor = '0'
-  do {
-    const [next, batch] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
-    cursor = next
-    keys.push(...batch)
-  } while (cursor !== '0')
-  return keys.sort()
+  return await scanKeys(client, `${prefix}*`)
 }
 
 /** Every field name, member and value stored under a key. */

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyServerOptions, type LightMyRequestResponse } from 'fastify'
 import magicLink, { type MagicLinkOptions, type MagicLinkStore, type MailMessage, type MailContext, type MagicLinkUser } from '../../src/index.js'
 
 export const ORIGIN = 'https://app.example.com'
@@ -8,6 +8,8 @@ export interface Sent { message: MailMessage, ctx: MailContext | null }
 
 export interface TestApp {
   app: FastifyInstance
+  /** Every log line (JSON) the app wrote, when built with `logLevel`. */
+  logs: string[]
   outbox: Sent[]
   users: Map<string, MagicLinkUser>
   clock: { now: number, advance (ms: number): void }
@@ -21,15 +23,25 @@ export interface BuildOptions extends Partial<MagicLinkOptions> {
   logger?: boolean
   /** Where log lines go when `logger` is true. */
   loggerStream?: { write: (line: string) => void }
+  /** Capture logs at this level into `logs`. */
+  logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error'
+  /** Fastify server options (trustProxy, …); the logger is set from `logger`/`logLevel`. */
+  server?: Omit<FastifyServerOptions, 'logger'>
 }
 
 /** The standard app of the tests: https origin, captured mail, a user table, a controllable clock. */
 export async function build (opts: BuildOptions = {}): Promise<TestApp> {
-  const { known = ['known@example.com'], logger = false, loggerStream, ...options } = opts
+  const { known = ['known@example.com'], logger = false, loggerStream, logLevel, server = {}, ...options } = opts
   const users = new Map<string, MagicLinkUser>(known.map((email, i) => [email, { id: `u${i + 1}` }]))
   const outbox: Sent[] = []
   const clock = { now: Date.now(), advance (ms: number) { this.now += ms } }
-  const app = Fastify({ logger: logger && loggerStream !== undefined ? { level: 'info', stream: loggerStream } : logger })
+  const logs: string[] = []
+  const app = Fastify({
+    ...server,
+    logger: logLevel !== undefined
+      ? { level: logLevel, stream: { write: (line: string) => { logs.push(line) } } }
+      : logger && loggerStream !== undefined ? { level: 'info', stream: loggerStream } : logger,
+  })
   await app.register(magicLink, {
     origin: ORIGIN,
     secret: SECRET,
@@ -45,7 +57,7 @@ export async function build (opts: BuildOptions = {}): Promise<TestApp> {
     for (let i = 0; i < 200 && outbox.length < n; i++) await new Promise((resolve) => setTimeout(resolve, 5))
     return outbox.slice(0, n)
   }
-  return { app, outbox, users, clock, mails }
+  return { app, logs, outbox, users, clock, mails }
 }
 
 /** A cookie jar for inject: one per simulated browser. */

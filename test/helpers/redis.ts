@@ -425,3 +425,15 @@ export async function startCluster (): Promise<RedisCluster | { skip: string }> 
     throw err
   }
 }
+
+/** Every key matching `pattern` (SCAN, sorted). */
+export async function scanKeys (client: Redis, pattern = '*'): Promise<string[]> {
+  const keys: string[] = []
+  let cursor = '0'
+  do {
+    const [next, batch] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000)
+    cursor = next
+    keys.push(...batch)
+  } while (cursor !== '0')
+  return keys.sort()
+}

@@ -4,7 +4,7 @@
 import t from 'tap'
 import { RedisStore } from '../../src/index.js'
 import { Jar, send, tokenOf } from '../helpers/app.js'
-import { startRedis, type RedisServer } from '../helpers/redis.js'
+import { scanKeys, startRedis, type RedisServer } from '../helpers/redis.js'
 import { buildApp, jwtPayload, loginMail } from './lib.js'
 
 let redis: RedisServer
@@ -96,13 +96,7 @@ t.test('the Redis dump after every kind of login holds no secret and no key with
   t.ok(secrets.filter(([w]) => w === 'L').length === 4 && secrets.filter(([w]) => w === 'S').length >= 4, `collected ${secrets.length} secrets`)
 
   // The dump: every key name, field, member and value under the prefix.
-  const keys: string[] = []
-  let cursor = '0'
-  do {
-    const [next, batch] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
-    cursor = next
-    keys.push(...batch)
-  } while (cursor !== '0')
+  const keys = await scanKeys(client, `${prefix}*`)
   const dump: string[] = [...keys]
   for (const key of keys) {
     const type = await client.type(key)

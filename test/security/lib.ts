@@ -9,9 +9,8 @@
  */
 import net from 'node:net'
 import { pathToFileURL } from 'node:url'
-import Fastify, { type FastifyInstance, type FastifyServerOptions, type LightMyRequestResponse } from 'fastify'
-import magicLink, { type MagicLinkOptions, type MagicLinkUser } from '../../src/index.js'
-import { ORIGIN, SECRET, type Sent, type TestApp } from '../helpers/app.js'
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import { build, ORIGIN, SECRET, type BuildOptions, type Sent, type TestApp } from '../helpers/app.js'
 
 export { ORIGIN, SECRET }
 
@@ -27,50 +26,11 @@ export const SCANNER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (K
 export const FIREFOX_LINUX = 'Mozilla/5.0 (X11; Linux x86_64; rv:126.0) Gecko/20100101 Firefox/126.0'
 export const SAFARI_IOS = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1'
 
-export interface SecApp extends TestApp {
-  /** Every log line (JSON) the app wrote, when built with `logLevel`. */
-  logs: string[]
-}
+export type SecApp = TestApp
+export type SecBuildOptions = BuildOptions
 
-export interface SecBuildOptions extends Partial<MagicLinkOptions> {
-  /** Addresses that exist. Default `['known@example.com']`. */
-  known?: string[]
-  /** Fastify server options (trustProxy, …); the logger is set from `logLevel`. */
-  server?: Omit<FastifyServerOptions, 'logger'>
-  /** Capture logs at this level into `logs`. Default: no logger. */
-  logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error'
-}
-
-/**
- * Like `build()` of `test/helpers/app.ts` (captured mail, a user table, a controllable clock, a
- * `/me` route behind `requireSession`), plus Fastify server options and captured log lines.
- */
-export async function buildApp (opts: SecBuildOptions = {}): Promise<SecApp> {
-  const { known = ['known@example.com'], server = {}, logLevel, ...options } = opts
-  const users = new Map<string, MagicLinkUser>(known.map((email, i) => [email, { id: `u${i + 1}` }]))
-  const outbox: Sent[] = []
-  const logs: string[] = []
-  const clock = { now: Date.now(), advance (ms: number) { this.now += ms } }
-  const app = Fastify({
-    ...server,
-    logger: logLevel === undefined ? false : { level: logLevel, stream: { write: (line: string) => { logs.push(line) } } },
-  })
-  await app.register(magicLink, {
-    origin: ORIGIN,
-    secret: SECRET,
-    users: { find: (email) => users.get(email) ?? null },
-    sendMail: async (message, ctx) => { outbox.push({ message, ctx }) },
-    now: () => clock.now,
-    ...options,
-  })
-  app.get('/me', { preHandler: app.requireSession }, async (request) => ({ session: request.session }))
-  await app.ready()
-  const mails = async (n: number): Promise<Sent[]> => {
-    await until(() => outbox.length >= n)
-    return outbox.slice(0, n)
-  }
-  return { app, outbox, users, clock, mails, logs }
-}
+/** `build()` of `test/helpers/app.ts`: captured mail and logs, a user table, a controllable clock. */
+export const buildApp = build
 
 /** The `nth` (1-based) login mail (not a notice) sent to `to`, waiting for it; undefined if none comes. */
 export async function loginMail (a: TestApp, to: string, nth = 1): Promise<Sent | undefined> {
