@@ -78,7 +78,7 @@ async function magicLink (fastify: FastifyInstance, raw: MagicLinkOptions): Prom
   fastify.addHook('onReady', async () => {
     unsubscribe = await o.store.subscribe((event) => {
       if (event.type === 'flow') core.waiters.notify(event.flowId)
-      else sessions.onEvent(event)
+      else sessions.markRevoked(event.sessionIds)
     })
   })
   fastify.addHook('preClose', async () => { core.waiters.close() })
@@ -152,6 +152,8 @@ function parseForm (body: string): Record<string, string | string[]> {
 }
 
 function errorHandler (core: Core) {
+  // Browsers land on these routes from the mail and its pages: their errors are pages too.
+  const pages = [`${core.o.prefix}/verify`, `${core.o.prefix}/revoke`]
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     let e: FastifyError = error
     if (error.code === 'FST_ERR_VALIDATION') e = new errors.BAD_REQUEST(error.message.slice(0, 200))
@@ -160,11 +162,10 @@ function errorHandler (core: Core) {
       request.log.error({ err: error }, 'fastify-magic-link: internal error')
       e = Object.assign(new Error('Internal Server Error'), { code: 'FST_MAGIC_LINK_INTERNAL', statusCode: 500 }) as FastifyError
     }
-    if (e.code === 'FST_MAGIC_LINK_RATE_LIMITED' && !reply.hasHeader('retry-after')) reply.header('retry-after', '60')
-    if (wantsHtml(request) && request.url.startsWith(`${core.o.prefix}/verify`) || (wantsHtml(request) && request.url.startsWith(`${core.o.prefix}/revoke`))) {
-      return sendPage(reply, status, errorPage({ ...core.page, title: STATUS_CODES[status] ?? 'Error', message: e.message }))
+    if (wantsHtml(request) && pages.some((path) => request.url.startsWith(path))) {
+      return sendPage(reply, status, errorPage({ ...core.page, title: STATUS_CODES[status] as string, message: e.message }))
     }
-    return reply.code(status).send({ statusCode: status, code: e.code, error: STATUS_CODES[status] ?? 'Error', message: e.message })
+    return reply.code(status).send({ statusCode: status, code: e.code, error: STATUS_CODES[status] as string, message: e.message })
   }
 }
 

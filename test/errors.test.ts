@@ -117,3 +117,48 @@ t.test('MemoryStore keeps at most maxRecords per kind', async (t) => {
   t.equal((await store.hit('k0', 60_000)).count, 1, 'the oldest counter was dropped')
   t.equal((await store.hit('k4', 60_000)).count, 2, 'the newest kept')
 })
+
+t.test('a store failing with a non-Error value is logged and answered 503', async (t) => {
+  const inner = new MemoryStore()
+  const store = new Proxy(inner, {
+    get (target, prop, receiver) {
+      if (prop === 'getFlow') return async () => { throw 'plain failure' } // eslint-disable-line no-throw-literal
+      const v = Reflect.get(target, prop, receiver) as unknown
+      return typeof v === 'function' ? v.bind(target) : v
+    },
+  }) as MagicLinkStore
+  const a = await build({ store, logLevel: 'warn' })
+  t.teardown(() => a.app.close())
+  const res = await a.app.inject({ method: 'GET', url: `/auth/verify?token=${'A'.repeat(33)}.${'B'.repeat(43)}` })
+  t.equal(res.statusCode, 503)
+  t.ok(a.logs.some((l) => l.includes('plain failure')), 'the failure is logged')
+  const revoke = await a.app.inject({ method: 'POST', url: '/auth/revoke', payload: `token=${'A'.repeat(33)}.${'B'.repeat(43)}&email=a@b.io`, headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+  t.equal(revoke.statusCode, 503)
+  t.match(revoke.headers['content-type'], /text\/html/, 'form posts to /revoke get a page too')
+})
+
+t.test('revocations are remembered for accessTtl, then pruned', async (t) => {
+  const a = await build()
+  t.teardown(() => a.app.close())
+  const ids = Array.from({ length: 10_002 }, (_, i) => `g${String(i).padStart(10, '0')}${'x'.repeat(43)}`)
+  for (const id of ids.slice(0, 10_001)) await a.app.magicLink.revokeSession(id)
+  a.clock.advance(10 * 60_000)
+  t.equal(await a.app.magicLink.revokeSession(ids[10_001] as string), false, 'pruning the expired entries leaves the set usable')
+})
+
+t.test('claims that are not an object become {}', async (t) => {
+  const a = await build({ users: { find: () => ({ id: 'u1' }), claims: () => null as unknown as Record<string, never> } })
+  t.teardown(() => a.app.close())
+  const { signIn } = await import('./helpers/login.js')
+  const jar = await signIn(a)
+  t.match((await send(a.app, jar, { method: 'GET', url: '/me' })).json(), { session: { data: {} } })
+})
+
+t.test('MemoryStore drops expired records first when full', async (t) => {
+  const store = new MemoryStore({ maxRecords: 2 })
+  await store.hit('short', 1)
+  await store.hit('long', 60_000)
+  await new Promise((resolve) => setTimeout(resolve, 5))
+  await store.hit('new', 60_000)
+  t.equal((await store.hit('long', 60_000)).count, 2, 'the live record survived; the expired one made room')
+})

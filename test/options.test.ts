@@ -117,6 +117,11 @@ t.test('an app that registered @fastify/cookie itself keeps it', async (t) => {
   await app.close()
 })
 
-t.test('null values are named as null', async (t) => {
+t.test('null values are named as null; long strings by their length', async (t) => {
   await rejects(t, { ...base, secret: null }, 'secret')
+  const app = Fastify()
+  app.register(magicLink, { ...base, origin: `https://${'x'.repeat(60)}.example/path` })
+  const err = await (async () => { await app.ready() })().catch((e: Error) => e)
+  t.match((err as Error).message, /a string of 81 characters/)
+  await app.close()
 })

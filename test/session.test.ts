@@ -191,6 +191,7 @@ t.test('an app with @fastify/cookie on a later hook still gets sessions', async 
   await app.ready()
   const res = await app.inject({ method: 'GET', url: '/who', headers: { cookie: '__Host-sid=nope' } })
   t.same(res.json(), { session: null })
+  t.same((await app.inject({ method: 'GET', url: '/who' })).json(), { session: null }, 'no cookie header at all')
   await app.close()
 })
 

@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify'
 import { randomSecret, sha256 } from '../crypto.js'
 import { errors } from '../errors.js'
-import { GROUP_LENGTH, type MagicLinkStore, type SessionRecord, type StoreEvent } from '../store/types.js'
+import { GROUP_LENGTH, type MagicLinkStore, type SessionRecord } from '../store/types.js'
 import type { MagicLinkSessionData, MagicLinkUser, ResolvedOptions } from '../options.js'
 import { LruCache } from './cache.js'
 import { SessionTokens, type SessionClaims } from './jwt.js'
@@ -60,12 +60,7 @@ export class SessionManager {
     this.#cache = new LruCache(options.session.cacheSize)
   }
 
-  /** Change notifications from every instance. */
-  onEvent = (event: StoreEvent): void => {
-    if (event.type !== 'revoke') return
-    this.markRevoked(event.sessionIds)
-  }
-
+  /** Revoked here or, through the store's notifications, on another instance. */
   markRevoked (ids: string[]): void {
     const now = this.#o.now()
     const until = now + this.#o.session.accessTtl + 60_000
