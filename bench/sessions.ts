@@ -1,0 +1,185 @@
+/**
+ * Authenticated route vs peers.
+ *
+ * Every target is a Fastify 5 server in its own process serving GET /me. The authenticated
+ * ones are logged in ONCE first; autocannon then hammers GET /me with that session cookie
+ * (every answer must be 200, anything else counts as an error). Targets are measured in
+ * interleaved rounds and reported as the median per-round ratio to `bare`.
+ *
+ *   npx tsx sessions.ts               (from bench/; see README for the env knobs)
+ */
+import { cookieHeader, expectStatus, http, updateJar } from './lib/http.js'
+import { flowMeasurement } from './lib/flow-driver.js'
+import { magicLinkLogin } from './lib/magic-link.js'
+import {
+  autocannonMeasurement, countSent, describeConfig, fmtCpu, withCpu, machineInfo, machineLine, mdTable, runConfig, runInterleaved,
+  selectedTargets, writeResults, type Measurement,
+} from './lib/harness.js'
+import { SkipError, startServer, type ServerHandle } from './lib/proc.js'
+import { diffCommandStats, fmtCommands, readCommandStats, startPrivateRedis, type PrivateRedis } from './lib/redis.js'
+import { BENCH_USER } from './lib/server-util.js'
+import { fmtInt, fmtRatio } from './lib/stats.js'
+
+interface Target {
+  name: string
+  file: string
+  description: string
+  /** Log in once, return the Cookie header to send with GET /me (undefined = no cookie). */
+  login?: (base: string) => Promise<string>
+  /** GET /me without a cookie must answer 401 (proves the route is really protected). */
+  protected: boolean
+  env?: (redis: PrivateRedis) => Record<string, string>
+  /** Only run when named in BENCH_TARGETS. */
+  optional?: boolean
+}
+
+/** POST /login on our peer servers: the answer's Set-Cookie is the session. */
+async function simpleLogin (base: string): Promise<string> {
+  const res = await http(`${base}/login`, { method: 'POST', body: {} })
+  expectStatus(res, 200, 'POST /login')
+  const jar: Record<string, string> = {}
+  updateJar(jar, res)
+  if (Object.keys(jar).length === 0) throw new Error('POST /login set no cookie')
+  return cookieHeader(jar)
+}
+
+/** fastify-magic-link: log in once through the plugin's routes (see lib/magic-link.ts). */
+async function magicLinkSessionLogin (base: string): Promise<string> {
+  return await magicLinkLogin(base, BENCH_USER.email)
+}
+
+/** Cached sessions before the bench user logs in, for `magic-link-10k`. */
+const OTHER_LOGINS = Number(process.env.BENCH_OTHER_LOGINS ?? 10_000)
+
+/**
+ * The same login, after OTHER_LOGINS other users logged in on this server (complete
+ * same-browser logins, 50 at a time): the server's session cache (`session.cacheSize`, default
+ * 10,000) is then full, as on a server with that many active users.
+ */
+async function magicLinkBusyLogin (base: string): Promise<string> {
+  const logins = flowMeasurement({ name: 'fill', kind: 'ml-same-browser', base, connections: 50, users: OTHER_LOGINS, emailOf: (i) => `other-${i}@example.com`, note: '' })
+  let done = 0
+  while (done < OTHER_LOGINS) {
+    const s = await logins.run(Math.max(1, Math.min(5, (OTHER_LOGINS - done) / 1000)))
+    if (s.errors > 0) throw new Error(`magic-link-10k: ${s.errors} failed logins while filling the cache`)
+    done += s.ops
+  }
+  return await magicLinkLogin(base, BENCH_USER.email)
+}
+
+const ALL_TARGETS: Target[] = [
+  { name: 'bare', file: 'servers/bare.ts', description: 'GET /me returns a constant JSON (baseline)', protected: false },
+  { name: 'cookie-parse', file: 'servers/cookie-parse.ts', description: '@fastify/cookie registered, same constant route (control: cost of parsing the Cookie header)', protected: false, login: simpleLogin },
+  // Optional (only when named in BENCH_TARGETS): the same control with a cookie as long as ours.
+  { name: 'cookie-parse-long', file: 'servers/cookie-parse.ts', description: 'the same control with a 380-byte cookie value (the length of our session JWT)', protected: false, login: simpleLogin, optional: true, env: () => ({ COOKIE_BYTES: '380' }) },
+  { name: 'fastify-session', file: 'servers/fastify-session.ts', description: '@fastify/session, default memory store (signed session id, in-process lookup)', protected: true, login: simpleLogin },
+  { name: 'secure-session', file: 'servers/secure-session.ts', description: '@fastify/secure-session (libsodium-encrypted cookie, stateless)', protected: true, login: simpleLogin },
+  { name: 'fastify-jwt', file: 'servers/fastify-jwt.ts', description: '@fastify/jwt verifying an HS256 cookie token on every request (no cache)', protected: true, login: simpleLogin },
+  // Ours: `app.requireSession` on GET /me, RedisStore on the private Redis.
+  { name: 'magic-link', file: 'servers/magic-link.ts', description: 'fastify-magic-link: `app.requireSession` (JWT cookie + in-process LRU, RedisStore); the only session in the server\'s cache', protected: true, login: magicLinkSessionLogin, env: (r) => ({ REDIS_URL: r.url }) },
+  // Ours again, on a server where 10,000 other users logged in first (its session cache is full).
+  { name: 'magic-link-10k', file: 'servers/magic-link.ts', description: `the same, after >= ${OTHER_LOGINS.toLocaleString('en-US')} other logins on that server (its session cache, 10,000 entries by default, is full)`, protected: true, login: magicLinkBusyLogin, env: (r) => ({ REDIS_URL: r.url }) },
+]
+
+async function main (): Promise<void> {
+  const config = runConfig()
+  const machine = machineInfo()
+  const named = new Set((process.env.BENCH_TARGETS ?? '').split(',').map((x) => x.trim()))
+  const targets = selectedTargets(ALL_TARGETS.filter((t) => t.optional !== true || named.has(t.name)), 'bare')
+  const log = (line: string): void => { process.stderr.write(`[sessions] ${line}\n`) }
+  log(describeConfig(config))
+
+  const redis = await startPrivateRedis()
+  log(`private redis-server on port ${redis.port}`)
+  const servers: ServerHandle[] = []
+  const skipped: Array<{ name: string, reason: string }> = []
+  try {
+    const measurements: Measurement[] = []
+    const descriptions: Record<string, string> = {}
+    for (const t of targets) {
+      let server: ServerHandle
+      try {
+        server = await startServer({ name: `sessions-${t.name}`, file: t.file, env: t.env?.(redis) })
+      } catch (err) {
+        if (err instanceof SkipError) {
+          log(`SKIPPED ${t.name}: ${err.message}`)
+          skipped.push({ name: t.name, reason: err.message.replace(/^SKIP: /, '') })
+          continue
+        }
+        throw err
+      }
+      servers.push(server)
+      const cookie = t.login !== undefined ? await t.login(server.baseUrl) : undefined
+      const headers = cookie !== undefined ? { cookie } : undefined
+      // Sanity: the route answers 200 with the session, and 401 without it.
+      const ok = await http(`${server.baseUrl}/me`, { headers })
+      expectStatus(ok, 200, `${t.name}: GET /me with the session`)
+      if (!ok.body.includes(BENCH_USER.id)) throw new Error(`${t.name}: GET /me did not return the user: ${ok.body}`)
+      if (t.protected) expectStatus(await http(`${server.baseUrl}/me`), 401, `${t.name}: GET /me without a session`)
+      log(`${t.name}: pid ${server.pid}, port ${server.port}${cookie !== undefined ? `, cookie ${cookie.length} bytes` : ''}`)
+      const m = autocannonMeasurement(t.name, { url: `${server.baseUrl}/me`, headers, connections: config.connections }, t.description)
+      // Ours also counts, client side, the commands it SENDS to Redis (round trips).
+      const ours = t.name.startsWith('magic-link')
+      measurements.push(withCpu(ours ? countSent(m, `${server.baseUrl}/__redis-sent`) : m, ours ? { server: server.pid, redis: redis.pid } : { server: server.pid }))
+      descriptions[t.name] = t.description
+    }
+
+    // Only the magic-link target uses this Redis: INFO commandstats around the whole measured
+    // run (warm-up + every round) is its steady state.
+    const statsBefore = await readCommandStats(redis.client)
+    const result = await runInterleaved({ baseline: 'bare', measurements, config, redis: redis.client, log })
+    const statsAfter = await readCommandStats(redis.client)
+    const mls = result.summary.filter((s) => s.name.startsWith('magic-link'))
+    const mlRequests = result.rounds.reduce((a, r) => a + mls.reduce((b, m) => b + (r.samples[m.name]?.ops ?? 0), 0), 0)
+    const fmtStats = (st: Record<string, number>): string => Object.entries(st).sort().map(([k, v]) => `${k}=${v}`).join(' ') || '(none)'
+    const statsLines = mls.length === 0
+      ? []
+      : [
+          `Redis \`INFO commandstats\` (calls) around the whole measured run (warm-up + ${config.rounds} rounds; only the magic-link targets use this Redis; ` +
+          `${fmtInt(mlRequests)} measured authenticated requests, + warm-up):`,
+          `- before: \`${fmtStats(statsBefore)}\``,
+          `- after: \`${fmtStats(statsAfter)}\``,
+          `- difference without INFO itself: **${fmtStats(diffCommandStats(statsBefore, statsAfter))}**; commands the server processes sent during the rounds, per request: ` +
+            mls.map((m) => `\`${m.name}\` ${fmtCommands(m.sent)}`).join(', ') + '.',
+          '',
+        ]
+
+    const rows = result.summary.map((s) => [
+      `\`${s.name}\``,
+      fmtInt(s.medianRate),
+      `**${fmtRatio(s.medianRatio)}**`,
+      `${fmtRatio(s.minRatio)} – ${fmtRatio(s.maxRatio)}`,
+      s.medianP50.toFixed(1),
+      s.medianP99.toFixed(1),
+      fmtCommands(s.redis),
+      fmtCpu(s.cpuUsPerOp, ['server', 'driver']),
+      s.errors > 0 ? `**${s.errors} errors**` : '0',
+    ])
+    for (const s of skipped) rows.push([`\`${s.name}\``, '–', 'skipped', '–', '–', '–', '–', '–', s.reason.split('\n')[0]])
+    const md = [
+      '## Authenticated route vs peers (`bench/sessions.ts`)',
+      '',
+      `GET /me with a session cookie, ${describeConfig(config)}. Ratio = target req/s ÷ \`bare\` req/s of the same round; median over rounds (min – max).`,
+      machineLine(machine),
+      '',
+      mdTable(['target', 'req/s (median)', 'ratio vs bare', 'ratio range', 'p50 ms', 'p99 ms', 'Redis cmds/req', 'CPU µs per request (server, driver)', 'errors'], rows),
+      '',
+      ...result.summary.map((s) => `- \`${s.name}\`: ${descriptions[s.name]}`),
+      ...skipped.map((s) => `- \`${s.name}\`: skipped — ${s.reason.split('\n')[0]}`),
+      '',
+      ...statsLines,
+    ].join('\n')
+    const paths = writeResults('sessions', { benchmark: 'sessions', machine, ...result, skipped, redisCommandStats: { before: statsBefore, after: statsAfter } }, md)
+    process.stdout.write(md + '\n')
+    log(`wrote ${paths.json} and ${paths.md}`)
+    if (result.summary.some((s) => s.errors > 0)) {
+      log('some measurements had errors (non-2xx, timeouts): see the table')
+      process.exitCode = 1
+    }
+  } finally {
+    await Promise.all(servers.map(async (s) => await s.stop()))
+    await redis.stop()
+  }
+}
+
+await main()
