@@ -297,7 +297,7 @@ export function resolveOptions (raw: MagicLinkOptions): ResolvedOptions {
   }
 
   const loginUrl = raw.loginUrl ?? '/'
-  if (!isLocalPath(loginUrl)) fail('loginUrl', "a same-origin path such as '/login'", raw.loginUrl)
+  if (!isLocalPath(loginUrl)) fail('loginUrl', "a same-origin path such as '/sign-in'", raw.loginUrl)
   const allow = raw.redirect?.allow ?? ['/']
   if (!Array.isArray(allow) || allow.length === 0 || !allow.every(isLocalPath)) {
     fail('redirect.allow', "a non-empty array of same-origin path prefixes such as ['/app']", raw.redirect?.allow)
