@@ -30,7 +30,7 @@ import { expectStatus, http } from './lib/http.js'
 import { baEmailOf, betterAuthSetupLine, readVersions, startBetterAuth, type BetterAuthPeer } from './lib/better-auth.js'
 import { flowMeasurement, stepsPerFlow } from './lib/flow-driver.js'
 import { magicLinkLogin } from './lib/magic-link.js'
-import { SkipError, startServer, type ServerHandle } from './lib/proc.js'
+import { startMagicLinkOrSkip, startServer, type ServerHandle } from './lib/proc.js'
 import { fmtCommands, startPrivateRedis, type PrivateRedis } from './lib/redis.js'
 import { BENCH_USER } from './lib/server-util.js'
 import { fmtInt, fmtRatio } from './lib/stats.js'
@@ -54,17 +54,8 @@ async function main (): Promise<void> {
     log(`private redis-server on port ${redis.port}`)
     const bare = await startServer({ name: 'flows-bare', file: 'servers/bare.ts' })
     servers.push(bare)
-    let ml: ServerHandle
-    try {
-      ml = await startServer({ name: 'flows-magic-link', file: 'servers/magic-link.ts', env: { REDIS_URL: redis.url } })
-    } catch (err) {
-      if (err instanceof SkipError) {
-        log(`magic-link cannot run: ${err.message}`)
-        process.exitCode = 1
-        return
-      }
-      throw err
-    }
+    const ml = await startMagicLinkOrSkip('flows-magic-link', redis.url, log)
+    if (ml === null) return
     servers.push(ml)
     // A second server, for GET /me with one session in its cache (the first one caches every session its logins issue).
     const fresh = await startServer({ name: 'flows-magic-link-fresh', file: 'servers/magic-link.ts', env: { REDIS_URL: redis.url } })

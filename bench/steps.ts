@@ -29,7 +29,7 @@ import {
 } from './lib/harness.js'
 import { FlowPool, poolStore, type PooledFlow } from './lib/flow-pool.js'
 import { expectStatus, http } from './lib/http.js'
-import { SkipError, startServer, type ServerHandle } from './lib/proc.js'
+import { startMagicLinkOrSkip, startServer, type ServerHandle } from './lib/proc.js'
 import { fmtCommands, startPrivateRedis, type PrivateRedis } from './lib/redis.js'
 import { fmtInt, fmtRatio } from './lib/stats.js'
 import autocannon from 'autocannon'
@@ -153,17 +153,8 @@ async function main (): Promise<void> {
   try {
     redis = await startPrivateRedis()
     log(`private redis-server on port ${redis.port}`)
-    let ml: ServerHandle
-    try {
-      ml = await startServer({ name: 'steps-magic-link', file: 'servers/magic-link.ts', env: { REDIS_URL: redis.url } })
-    } catch (err) {
-      if (err instanceof SkipError) {
-        log(`magic-link cannot run: ${err.message}`)
-        process.exitCode = 1
-        return
-      }
-      throw err
-    }
+    const ml = await startMagicLinkOrSkip('steps-magic-link', redis.url, log)
+    if (ml === null) return
     servers.push(ml)
     const floor = await startServer({ name: 'steps-floor', file: 'servers/floor.ts', env: { REDIS_URL: redis.url } })
     servers.push(floor)

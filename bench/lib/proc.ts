@@ -161,3 +161,18 @@ export async function startServer (opts: StartOptions): Promise<ServerHandle> {
 
   return { name: opts.name, port, baseUrl: `http://127.0.0.1:${port}`, pid: child.pid!, child, stop }
 }
+
+/**
+ * Starts the magic-link server of a part, or returns null (exit code 1, reason logged) when the
+ * plugin's build cannot run it.
+ */
+export async function startMagicLinkOrSkip (name: string, redisUrl: string, log: (line: string) => void): Promise<ServerHandle | null> {
+  try {
+    return await startServer({ name, file: 'servers/magic-link.ts', env: { REDIS_URL: redisUrl } })
+  } catch (err) {
+    if (!(err instanceof SkipError)) throw err
+    log(`magic-link cannot run: ${err.message}`)
+    process.exitCode = 1
+    return null
+  }
+}
