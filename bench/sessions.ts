@@ -12,10 +12,10 @@ import { cookieHeader, expectStatus, http, updateJar } from './lib/http.js'
 import { flowMeasurement } from './lib/flow-driver.js'
 import { magicLinkLogin } from './lib/magic-link.js'
 import {
-  autocannonMeasurement, countSent, describeConfig, fmtCpu, withCpu, machineInfo, machineLine, mdTable, runConfig, runInterleaved,
-  selectedTargets, writeResults, type Measurement,
+  describeConfig, fetchCounts, fmtCpu, machineInfo, machineLine, mdTable, runAutocannon, runConfig, runInterleaved,
+  selectedTargets, writeResults, type AutocannonSpec, type Measurement,
 } from './lib/harness.js'
-import { SkipError, startServer, type ServerHandle } from './lib/proc.js'
+import { pinDriver, SkipError, startServer, type ServerHandle } from './lib/proc.js'
 import { diffCommandStats, fmtCommands, readCommandStats, startPrivateRedis, type PrivateRedis } from './lib/redis.js'
 import { BENCH_USER } from './lib/server-util.js'
 import { fmtInt, fmtRatio } from './lib/stats.js'
@@ -68,8 +68,10 @@ async function magicLinkBusyLogin (base: string): Promise<string> {
 }
 
 const ALL_TARGETS: Target[] = [
-  { name: 'bare', file: 'servers/bare.ts', description: 'GET /me returns a constant JSON (baseline)', protected: false },
-  { name: 'cookie-parse', file: 'servers/cookie-parse.ts', description: '@fastify/cookie registered, same constant route (control: cost of parsing the Cookie header)', protected: false, login: simpleLogin },
+  { name: 'bare', file: 'servers/bare.ts', description: 'GET /me builds and returns `{ user: { id } }`, no plugin (baseline; the same handler work as the authenticated routes)', protected: false },
+  // Optional A/A control: a second process of the same bare server (how far two identical processes differ).
+  { name: 'bare-twin', file: 'servers/bare.ts', description: 'a second process of the `bare` server (A/A control: process-to-process variance)', protected: false, optional: true },
+  { name: 'cookie-parse', file: 'servers/cookie-parse.ts', description: '@fastify/cookie registered, same route (control: cost of parsing the Cookie header)', protected: false, login: simpleLogin },
   // Optional (only when named in BENCH_TARGETS): the same control with a cookie as long as ours.
   { name: 'cookie-parse-long', file: 'servers/cookie-parse.ts', description: 'the same control with a 380-byte cookie value (the length of our session JWT)', protected: false, login: simpleLogin, optional: true, env: () => ({ COOKIE_BYTES: '380' }) },
   { name: 'fastify-session', file: 'servers/fastify-session.ts', description: '@fastify/session, default memory store (signed session id, in-process lookup)', protected: true, login: simpleLogin },
@@ -88,18 +90,44 @@ async function main (): Promise<void> {
   const targets = selectedTargets(ALL_TARGETS.filter((t) => t.optional !== true || named.has(t.name)), 'bare')
   const log = (line: string): void => { process.stderr.write(`[sessions] ${line}\n`) }
   log(describeConfig(config))
+  const pinNote = pinDriver()
+  log(`CPU ${pinNote}`)
 
   const redis = await startPrivateRedis()
   log(`private redis-server on port ${redis.port}`)
-  const servers: ServerHandle[] = []
+  // BENCH_FRESH=1 (default): a new process of every target in every round (started, logged in and
+  // warmed up outside the timed window). Two processes of the same server differ by up to 30%
+  // here (the `bare-twin` A/A control), so one process per target measures its luck, not its code.
+  const fresh = process.env.BENCH_FRESH !== '0'
+  log(fresh ? 'a fresh process per target and round' : 'one process per target for the whole run (BENCH_FRESH=0)')
+  const live = new Set<ServerHandle>()
   const skipped: Array<{ name: string, reason: string }> = []
+  /** INFO commandstats around each measured window of our targets (logins and warm-ups excluded). */
+  const windows: Array<{ before: Record<string, number>, after: Record<string, number> }> = []
   try {
     const measurements: Measurement[] = []
     const descriptions: Record<string, string> = {}
     for (const t of targets) {
-      let server: ServerHandle
+      const ours = t.name.startsWith('magic-link')
+      /** Starts a process of the target, logs in, checks 200 with the session and 401 without. */
+      const launch = async (): Promise<{ server: ServerHandle, headers?: Record<string, string> }> => {
+        const server = await startServer({ name: `sessions-${t.name}`, file: t.file, env: t.env?.(redis) })
+        live.add(server)
+        const cookie = t.login !== undefined ? await t.login(server.baseUrl) : undefined
+        const headers = cookie !== undefined ? { cookie } : undefined
+        const ok = await http(`${server.baseUrl}/me`, { headers })
+        expectStatus(ok, 200, `${t.name}: GET /me with the session`)
+        if (!ok.body.includes(BENCH_USER.id)) throw new Error(`${t.name}: GET /me did not return the user: ${ok.body}`)
+        if (t.protected) expectStatus(await http(`${server.baseUrl}/me`), 401, `${t.name}: GET /me without a session`)
+        return { server, headers }
+      }
+      const stop = async (server: ServerHandle): Promise<void> => {
+        live.delete(server)
+        await server.stop()
+      }
+      let current: Awaited<ReturnType<typeof launch>> | undefined
       try {
-        server = await startServer({ name: `sessions-${t.name}`, file: t.file, env: t.env?.(redis) })
+        current = await launch()
       } catch (err) {
         if (err instanceof SkipError) {
           log(`SKIPPED ${t.name}: ${err.message}`)
@@ -108,38 +136,66 @@ async function main (): Promise<void> {
         }
         throw err
       }
-      servers.push(server)
-      const cookie = t.login !== undefined ? await t.login(server.baseUrl) : undefined
-      const headers = cookie !== undefined ? { cookie } : undefined
-      // Sanity: the route answers 200 with the session, and 401 without it.
-      const ok = await http(`${server.baseUrl}/me`, { headers })
-      expectStatus(ok, 200, `${t.name}: GET /me with the session`)
-      if (!ok.body.includes(BENCH_USER.id)) throw new Error(`${t.name}: GET /me did not return the user: ${ok.body}`)
-      if (t.protected) expectStatus(await http(`${server.baseUrl}/me`), 401, `${t.name}: GET /me without a session`)
-      log(`${t.name}: pid ${server.pid}, port ${server.port}${cookie !== undefined ? `, cookie ${cookie.length} bytes` : ''}`)
-      const m = autocannonMeasurement(t.name, { url: `${server.baseUrl}/me`, headers, connections: config.connections }, t.description)
-      // Ours also counts, client side, the commands it SENDS to Redis (round trips).
-      const ours = t.name.startsWith('magic-link')
-      measurements.push(withCpu(ours ? countSent(m, `${server.baseUrl}/__redis-sent`) : m, ours ? { server: server.pid, redis: redis.pid } : { server: server.pid }))
+      log(`${t.name}: pid ${current.server.pid}, port ${current.server.port}${current.headers !== undefined ? `, cookie ${current.headers.cookie.length} bytes` : ''}`)
+      if (fresh) {
+        await stop(current.server)
+        current = undefined
+      }
+      const spec = (): AutocannonSpec => ({ url: `${current!.server.baseUrl}/me`, headers: current!.headers, connections: config.connections })
+      measurements.push({
+        name: t.name,
+        unit: 'req/s',
+        note: t.description,
+        prepare: fresh
+          ? async () => {
+            current = await launch()
+            if (config.warmup > 0) await runAutocannon(spec(), config.warmup)
+          }
+          : undefined,
+        run: async (d) => {
+          // Ours also counts, client side, the commands it SENDS to Redis (round trips).
+          const sentBefore = ours ? await fetchCounts(`${current!.server.baseUrl}/__redis-sent`) : undefined
+          const statsBefore = ours ? await readCommandStats(redis.client) : undefined
+          const sample = await runAutocannon(spec(), d)
+          await new Promise((resolve) => setTimeout(resolve, 300))
+          if (ours) {
+            windows.push({ before: statsBefore!, after: await readCommandStats(redis.client) })
+            const sentAfter = await fetchCounts(`${current!.server.baseUrl}/__redis-sent`)
+            sample.sent = {}
+            for (const [k, v] of Object.entries(sentAfter)) if (v - (sentBefore![k] ?? 0) > 0) sample.sent[k] = v - (sentBefore![k] ?? 0)
+          }
+          return sample
+        },
+        cleanup: fresh
+          ? async () => {
+            await stop(current!.server)
+            current = undefined
+          }
+          : undefined,
+        cpu: (): Record<string, number> | undefined => {
+          if (current === undefined) return undefined
+          return ours ? { server: current.server.pid, redis: redis.pid } : { server: current.server.pid }
+        },
+      })
       descriptions[t.name] = t.description
     }
 
-    // Only the magic-link target uses this Redis: INFO commandstats around the whole measured
-    // run (warm-up + every round) is its steady state.
-    const statsBefore = await readCommandStats(redis.client)
-    const result = await runInterleaved({ baseline: 'bare', measurements, config, redis: redis.client, log })
-    const statsAfter = await readCommandStats(redis.client)
+    // In fresh mode each process warms up in its own `prepare`; the harness's shared warm-up is not needed.
+    const result = await runInterleaved({ baseline: 'bare', measurements, config: fresh ? { ...config, warmup: 0 } : config, redis: redis.client, log })
     const mls = result.summary.filter((s) => s.name.startsWith('magic-link'))
     const mlRequests = result.rounds.reduce((a, r) => a + mls.reduce((b, m) => b + (r.samples[m.name]?.ops ?? 0), 0), 0)
     const fmtStats = (st: Record<string, number>): string => Object.entries(st).sort().map(([k, v]) => `${k}=${v}`).join(' ') || '(none)'
-    const statsLines = mls.length === 0
+    const total: Record<string, number> = {}
+    for (const w of windows) for (const [k, v] of Object.entries(diffCommandStats(w.before, w.after))) total[k] = (total[k] ?? 0) + v
+    const last = windows[windows.length - 1]
+    const statsLines = mls.length === 0 || last === undefined
       ? []
       : [
-          `Redis \`INFO commandstats\` (calls) around the whole measured run (warm-up + ${config.rounds} rounds; only the magic-link targets use this Redis; ` +
-          `${fmtInt(mlRequests)} measured authenticated requests, + warm-up):`,
-          `- before: \`${fmtStats(statsBefore)}\``,
-          `- after: \`${fmtStats(statsAfter)}\``,
-          `- difference without INFO itself: **${fmtStats(diffCommandStats(statsBefore, statsAfter))}**; commands the server processes sent during the rounds, per request: ` +
+          `Redis \`INFO commandstats\` (calls) read before and after each of the ${windows.length} measured windows of the magic-link targets ` +
+          `(${fmtInt(mlRequests)} authenticated requests; logins and warm-ups happen outside the windows; only these targets use this Redis):`,
+          `- before the last window: \`${fmtStats(last.before)}\``,
+          `- after it: \`${fmtStats(last.after)}\``,
+          `- difference summed over all windows, without INFO itself: **${fmtStats(total)}**; commands the server processes sent during the windows, per request: ` +
             mls.map((m) => `\`${m.name}\` ${fmtCommands(m.sent)}`).join(', ') + '.',
           '',
         ]
@@ -169,7 +225,7 @@ async function main (): Promise<void> {
       '',
       ...statsLines,
     ].join('\n')
-    const paths = writeResults('sessions', { benchmark: 'sessions', machine, ...result, skipped, redisCommandStats: { before: statsBefore, after: statsAfter } }, md)
+    const paths = writeResults('sessions', { benchmark: 'sessions', machine, pinning: pinNote, freshProcesses: fresh, ...result, skipped, redisCommandStats: { windows: windows.length, total, last } }, md)
     process.stdout.write(md + '\n')
     log(`wrote ${paths.json} and ${paths.md}`)
     if (result.summary.some((s) => s.errors > 0)) {
@@ -177,7 +233,7 @@ async function main (): Promise<void> {
       process.exitCode = 1
     }
   } finally {
-    await Promise.all(servers.map(async (s) => await s.stop()))
+    await Promise.all([...live].map(async (s) => await s.stop()))
     await redis.stop()
   }
 }

@@ -16,7 +16,7 @@ import { compile, type ObjectSchema } from './routes/validate.js'
 import { verifyRoutes } from './routes/verify.js'
 import { FlowWaiters } from './routes/waiters.js'
 import { createAdminApi } from './admin.js'
-import { kSessionError, noSession, SessionManager, type MagicLinkSession, type RequestInternals } from './session/manager.js'
+import { noSession, SessionManager, setSessionError, type MagicLinkSession } from './session/manager.js'
 import { guardStore } from './store/guard.js'
 import './augment.js'
 import './types.js'
@@ -44,7 +44,6 @@ async function magicLink (fastify: FastifyInstance, raw: MagicLinkOptions): Prom
   }
 
   fastify.decorateRequest('session', null)
-  fastify.decorateRequest(kSessionError, undefined)
 
   const cookieName = o.session.cookieName
   fastify.addHook('onRequest', (request, reply, done) => {
@@ -61,7 +60,7 @@ async function magicLink (fastify: FastifyInstance, raw: MagicLinkOptions): Prom
       done()
     }, (error: Error) => {
       // A store outage during a refresh: public routes go on unauthenticated; requireSession answers 503.
-      (request as RequestInternals)[kSessionError] = error
+      setSessionError(request, error)
       done()
     })
   })

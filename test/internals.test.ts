@@ -1,6 +1,7 @@
 import t from 'tap'
 import { parseDuration } from '../src/duration.js'
 import { LruCache } from '../src/session/cache.js'
+import { cacheKey } from '../src/session/manager.js'
 import { FlowWaiters } from '../src/routes/waiters.js'
 import { guardStore } from '../src/store/guard.js'
 import { MemoryStore } from '../src/store/memory-store.js'
@@ -22,13 +23,13 @@ t.test('parseDuration', async (t) => {
 })
 
 t.test('LruCache keeps at most max entries, and recently used ones survive', async (t) => {
-  const small = new LruCache<number>(4)
+  const small = new LruCache<string, number>(4)
   for (const k of ['a', 'b', 'c', 'd', 'e']) small.set(k, 1)
   t.ok(small.size <= 4, `size ${small.size} <= 4`)
   t.equal(small.get('a'), undefined, 'the oldest went first')
   small.delete('e')
   t.equal(small.get('e'), undefined)
-  const cache = new LruCache<number>(100)
+  const cache = new LruCache<string, number>(100)
   cache.set('hot', -1)
   let misses = 0
   for (let i = 0; i < 1000; i++) {
@@ -38,7 +39,17 @@ t.test('LruCache keeps at most max entries, and recently used ones survive', asy
   t.equal(misses, 0, 'an entry used all along is never dropped')
   t.ok(cache.size <= 100)
   t.equal(cache.get('k0'), undefined, 'an entry never used again is gone')
-  t.equal(new LruCache<number>(1).get('x'), undefined)
+  t.equal(new LruCache<string, number>(1).get('x'), undefined)
+})
+
+t.test('cacheKey: the last 8 signature characters as a 48-bit number', async (t) => {
+  t.equal(cacheKey('h.p.AAAAAAAB'), 1)
+  t.equal(cacheKey('h.p.________'), 2 ** 48 - 1, 'largest key is still an exact integer')
+  t.equal(cacheKey('x.y.sig-ABCDEFGH'), cacheKey('other.payload.ABCDEFGH'), 'same tail, same key: a hit compares the whole token (session.test.ts "tampered")')
+  t.not(cacheKey('h.p.ABCDEFGH'), cacheKey('h.p.ABCDEFGI'))
+  t.equal(cacheKey(''), 0)
+  t.equal(cacheKey('B'), 1, 'shorter than 8 characters: all of it')
+  t.equal(cacheKey('!*'), 0, 'not base64url: 0 (the full comparison decides)')
 })
 
 t.test('FlowWaiters: notify wakes, a change before the wait counts, timeouts and close end waits', async (t) => {

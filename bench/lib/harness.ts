@@ -92,8 +92,12 @@ export interface Measurement {
   prepare?: (durationSec: number) => Promise<void>
   /** Runs after each measurement, after the Redis command count (e.g. delete what it created). */
   cleanup?: () => Promise<void>
-  /** Processes whose CPU time (from /proc/<pid>/stat) is read around the measurement, by label, e.g. { server: pid, redis: pid } */
-  cpu?: Record<string, number>
+  /**
+   * Processes whose CPU time (from /proc/<pid>/stat) is read around the measurement, by label,
+   * e.g. { server: pid, redis: pid }; a function when the processes change between measurements
+   * (read after `prepare`).
+   */
+  cpu?: Record<string, number> | (() => Record<string, number> | undefined)
 }
 
 export interface AutocannonSpec {
@@ -137,7 +141,8 @@ export function autocannonMeasurement (name: string, spec: AutocannonSpec, note?
  * CPU time (user + system, ms) of each labelled process from /proc/<pid>/stat (Linux; clock
  * ticks of 10 ms), plus this driver process (`driver`). undefined when not asked or not on Linux.
  */
-function readCpu (pids: Record<string, number> | undefined): Record<string, number> | undefined {
+function readCpu (spec: Measurement['cpu']): Record<string, number> | undefined {
+  const pids = typeof spec === 'function' ? spec() : spec
   if (pids === undefined) return undefined
   const out: Record<string, number> = {}
   try {
@@ -186,7 +191,8 @@ export function countSent (m: Measurement, sentUrl: string): Measurement {
   }
 }
 
-async function fetchCounts (url: string): Promise<CommandStats> {
+/** GET a target's `/__redis-sent` (commands it sent to Redis, by name). */
+export async function fetchCounts (url: string): Promise<CommandStats> {
   const res = await fetch(url)
   if (!res.ok) throw new Error(`GET ${url}: ${res.status}`)
   return await res.json() as CommandStats

@@ -12,7 +12,8 @@
  *   - SIGTERM stops it.
  * Everything else a server prints goes to bench/.work/logs/<name>.log.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { availableParallelism } from 'node:os'
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { dirname, join, resolve } from 'node:path'
@@ -88,7 +89,10 @@ export async function startServer (opts: StartOptions): Promise<ServerHandle> {
   const log: WriteStream = createWriteStream(logPath, { flags: 'w' })
   const file = resolve(BENCH_DIR, opts.file)
   const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
-  const child = spawn(process.execPath, [...extra, ...(opts.nodeArgs ?? []), '--import', 'tsx', file], {
+  const args = [...extra, ...(opts.nodeArgs ?? []), '--import', 'tsx', file]
+  // BENCH_PIN: servers on one CPU, the driver on the other (see pinDriver); taskset execs node, same pid.
+  const pin = pinned
+  const child = spawn(pin !== undefined ? 'taskset' : process.execPath, pin !== undefined ? ['-c', pin.server, process.execPath, ...args] : args, {
     cwd: BENCH_DIR,
     env: {
       ...process.env,
@@ -175,4 +179,35 @@ export async function startMagicLinkOrSkip (name: string, redisUrl: string, log:
     process.exitCode = 1
     return null
   }
+}
+
+/** Set by pinDriver(): the CPUs of later servers and of this driver. */
+let pinned: { server: string, driver: string } | undefined
+
+/**
+ * CPU pinning for a benchmark part that calls pinDriver() (sessions.ts): where `taskset` exists,
+ * the machine has 2+ CPUs and BENCH_PIN is not 0, every target server runs on the last CPU and
+ * the driver (autocannon, this process) on CPU 0, so no measurement depends on where the
+ * scheduler happened to put a process.
+ */
+function pinning (): { server: string, driver: string } | undefined {
+  const raw = process.env.BENCH_PIN
+  if (raw === '0' || raw === 'false') return undefined
+  const cpus = availableParallelism()
+  if (cpus < 2) return undefined
+  try {
+    execFileSync('taskset', ['-V'], { stdio: 'ignore' })
+  } catch {
+    return undefined
+  }
+  return { server: String(cpus - 1), driver: '0' }
+}
+
+/** Pins this process (every thread) to the driver CPU when pinning is on. */
+export function pinDriver (): string {
+  const pin = pinning()
+  if (pin === undefined) return 'not pinned'
+  execFileSync('taskset', ['-a', '-cp', pin.driver, String(process.pid)], { stdio: 'ignore' })
+  pinned = pin
+  return `pinned: servers on CPU ${pin.server}, driver on CPU ${pin.driver}`
 }

@@ -11,12 +11,12 @@ import { BENCH_USER, listenAndAnnounce } from '../lib/server-util.js'
 
 const app = Fastify({ logger: false })
 await app.register(cookie)
-const body = { user: { id: BENCH_USER.id } }
 const bytes = Number(process.env.COOKIE_BYTES ?? 58)
 const value = 'not-a-session-just-bytes-of-similar-length-0123456789abcdef'.padEnd(bytes, 'x0123456789').slice(0, bytes)
 app.post('/login', async (_request, reply) => {
   reply.setCookie('sid', value, { path: '/', httpOnly: true, sameSite: 'lax' })
   return { ok: true }
 })
-app.get('/me', async () => body)
+// The same response as the authenticated route builds, built per request as it does.
+app.get('/me', async () => ({ user: { id: BENCH_USER.id } }))
 await listenAndAnnounce(app)

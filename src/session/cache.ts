@@ -5,16 +5,16 @@
  * the old one is dropped. Recently used entries survive, at most `max` are kept, and no hit pays
  * for a delete-and-reinsert (which costs microseconds per hit on a Map of 10,000 long keys).
  */
-export class LruCache<V> {
-  #young = new Map<string, V>()
-  #old = new Map<string, V>()
+export class LruCache<K, V> {
+  #young = new Map<K, V>()
+  #old = new Map<K, V>()
   readonly #half: number
 
   constructor (max: number) {
     this.#half = Math.max(1, Math.floor(max / 2))
   }
 
-  get (key: string): V | undefined {
+  get (key: K): V | undefined {
     const young = this.#young.get(key)
     if (young !== undefined) return young
     const old = this.#old.get(key)
@@ -25,12 +25,12 @@ export class LruCache<V> {
     return old
   }
 
-  set (key: string, value: V): void {
+  set (key: K, value: V): void {
     this.#old.delete(key)
     this.#promote(key, value)
   }
 
-  #promote (key: string, value: V): void {
+  #promote (key: K, value: V): void {
     this.#young.set(key, value)
     if (this.#young.size >= this.#half) {
       this.#old = this.#young
@@ -38,7 +38,7 @@ export class LruCache<V> {
     }
   }
 
-  delete (key: string): void {
+  delete (key: K): void {
     this.#young.delete(key)
     this.#old.delete(key)
   }

@@ -20,32 +20,37 @@ export interface SessionClaims {
   exp: number
 }
 
-interface Key { kid: string, bytes: Uint8Array }
+interface Key { kid: string, key: CryptoKey }
+
+/** The secret as an HMAC-SHA-256 `CryptoKey`, imported once (jose would import raw bytes again at every call). */
+async function importHmacKey (secret: string): Promise<CryptoKey> {
+  return await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify'])
+}
 
 /**
  * HS256 only, keys from configuration only: the header may name a key id (`kid`) among ours and
  * nothing else (`jku`, `jwk`, `x5u` are never read). The first secret signs; all verify.
  */
 export class SessionTokens {
-  readonly #keys: Key[]
-  readonly #byKid: Map<string, Uint8Array>
+  readonly #keys: Promise<Key[]>
+  readonly #byKid: Promise<Map<string, CryptoKey>>
   readonly #issuer: string
 
   constructor (secrets: readonly string[], issuer: string) {
-    this.#keys = secrets.map((s) => ({ kid: sha256(s).slice(0, 8), bytes: new TextEncoder().encode(s) }))
-    this.#byKid = new Map(this.#keys.map((k) => [k.kid, k.bytes]))
+    this.#keys = Promise.all(secrets.map(async (s) => ({ kid: sha256(s).slice(0, 8), key: await importHmacKey(s) })))
+    this.#byKid = this.#keys.then((keys) => new Map(keys.map((k) => [k.kid, k.key])))
     this.#issuer = issuer
   }
 
   async sign (claims: SessionClaims): Promise<string> {
-    const key = this.#keys[0] as Key
+    const key = (await this.#keys)[0] as Key
     return await new SignJWT({ sid: claims.sid, dat: claims.dat, cat: claims.cat, sxp: claims.sxp })
       .setProtectedHeader({ alg: 'HS256', typ: SESSION_TYP, kid: key.kid })
       .setIssuer(this.#issuer)
       .setAudience(SESSION_AUD)
       .setSubject(claims.sub)
       .setExpirationTime(claims.exp)
-      .sign(key.bytes)
+      .sign(key.key)
   }
 
   /**
@@ -54,9 +59,10 @@ export class SessionTokens {
    */
   async verify (token: string): Promise<SessionClaims | null> {
     if (token.length > 8192) return null
+    const byKid = await this.#byKid
     try {
       const { payload, protectedHeader } = await compactVerify(token, (header) => {
-        const key = typeof header.kid === 'string' ? this.#byKid.get(header.kid) : undefined
+        const key = typeof header.kid === 'string' ? byKid.get(header.kid) : undefined
         if (key === undefined) throw new Error('unknown kid')
         return key
       }, { algorithms: ['HS256'] })
