@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every benchmark in bench/ and writes bench/results/*.{json,md} (+ the README tables).
 #
-#   bash bench/run.sh              full run (~17 min here; hard cap 19 min)
+#   bash bench/run.sh              full run (~18 min here; hard cap 22 min)
 #   QUICK=1 bash bench/run.sh      smoke run (~5 min)
 #
 # Parts, in this order: sessions, flows, steps, memory, scale (BENCH_PARTS=a,b to choose).
@@ -16,7 +16,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 START=$(date +%s)
 QUICK="${QUICK:-0}"
-if [[ "$QUICK" == "1" || "$QUICK" == "true" ]]; then DEFAULT_BUDGET=480; else DEFAULT_BUDGET=1140; fi
+if [[ "$QUICK" == "1" || "$QUICK" == "true" ]]; then DEFAULT_BUDGET=540; else DEFAULT_BUDGET=1320; fi
 BUDGET="${BENCH_BUDGET:-$DEFAULT_BUDGET}"   # seconds for the whole script, install and build included
 PARTS="${BENCH_PARTS:-sessions,flows,steps,memory,scale}"
 export QUICK
@@ -59,8 +59,8 @@ fi
 # --- parts ---------------------------------------------------------------------------------
 FAILED=()
 # Per-part caps (s): a part that hangs cannot eat the others' time. Full / quick.
-declare -A CAP_FULL=([sessions]=300 [flows]=300 [steps]=420 [memory]=120 [scale]=300)
-declare -A CAP_QUICK=([sessions]=120 [flows]=120 [steps]=150 [memory]=90 [scale]=150)
+declare -A CAP_FULL=([sessions]=480 [flows]=300 [steps]=420 [memory]=120 [scale]=300)
+declare -A CAP_QUICK=([sessions]=180 [flows]=120 [steps]=150 [memory]=90 [scale]=150)
 run_part() {
   local name="$1" file="$2" left cap
   left=$(remaining)
