@@ -7,7 +7,7 @@ import { guardStore } from '../src/store/guard.js'
 import { MemoryStore } from '../src/store/memory-store.js'
 import { compile } from '../src/routes/validate.js'
 import { safeRedirect } from '../src/routes/redirect.js'
-import { safeEqual, normalizeMatchCode, normalizeOtp, matchCode, otpCode } from '../src/crypto.js'
+import { flowSecrets, safeEqual, normalizeMatchCode, normalizeOtp, matchCode, otpCode } from '../src/crypto.js'
 import type { MagicLinkStore } from '../src/store/types.js'
 
 t.test('parseDuration', async (t) => {
@@ -118,6 +118,18 @@ t.test('safeRedirect', async (t) => {
   t.equal(safeRedirect('/app', ['/app/']), '/app/')
   t.equal(safeRedirect('/app#x', ['/app']), '/app#x')
   t.equal(safeRedirect(undefined, ['/home']), '/home')
+})
+
+t.test('flowSecrets: one draw, three independent base64url parts of 128, 256 and 256 bits', async (t) => {
+  const seen = new Set<string>()
+  for (let i = 0; i < 200; i++) {
+    const { id, link, poll } = flowSecrets()
+    t.match(id, /^[A-Za-z0-9_-]{22}$/)
+    t.match(link, /^[A-Za-z0-9_-]{43}$/)
+    t.match(poll, /^[A-Za-z0-9_-]{43}$/)
+    for (const x of [id, link, poll]) seen.add(x)
+  }
+  t.equal(seen.size, 600, 'no part repeats, within or across flows')
 })
 
 t.test('codes and constant-time comparison', async (t) => {

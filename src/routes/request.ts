@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { hmac, matchCode, normalizeMatchCode, otpCode, randomId, randomSecret, sha256 } from '../crypto.js'
+import { flowSecrets, hmac, matchCode, normalizeMatchCode, otpCode, sha256 } from '../crypto.js'
 import { errors } from '../errors.js'
 import { normalizeEmail } from '../mail/address.js'
 import { GROUP_LENGTH } from '../store/types.js'
@@ -35,9 +35,10 @@ export interface StartedFlow {
 export async function startFlow (core: Core, f: { email: string, redirectTo: string, device: string, send: boolean, invite: boolean, mail?: boolean }): Promise<StartedFlow> {
   const { o } = core
   const now = o.now()
-  const flowId = emailGroup(core, f.email) + randomId()
-  const linkSecret = randomSecret()
-  const pollSecret = randomSecret()
+  const secrets = flowSecrets()
+  const flowId = emailGroup(core, f.email) + secrets.id
+  const linkSecret = secrets.link
+  const pollSecret = secrets.poll
   const code = matchCode()
   const otp = o.otp && !f.invite ? otpCode() : null
   const expiresAt = now + o.linkTtl
