@@ -18,7 +18,8 @@
  *   POST /auth/request {email} → 202 + `mlflow` → the mailed link → POST /auth/verify {token}
  *   with `mlflow` → 200 + `sid`.
  *
- * env: REDIS_URL (else MemoryStore), REDIS_AUTOPIPELINING=1 (ioredis `enableAutoPipelining` on
+ * env: ME_VARIANTS=1 (also `GET /me-open`: the same handler without `requireSession`, and
+ * `GET /me-const`: a constant-id handler; see ../me-ab.ts), REDIS_URL (else MemoryStore), REDIS_AUTOPIPELINING=1 (ioredis `enableAutoPipelining` on
  * the app's client), MAGIC_LINK_DIST (module to import instead of ../../dist/index.js, relative
  * to bench/), PORT.
  */
@@ -91,6 +92,11 @@ const anyApp = app as any
 if (typeof anyApp.requireSession !== 'function') skip('the plugin does not decorate app.requireSession')
 
 sink.route(app)
+// ME_VARIANTS=1 (me-ab.ts): GET /me variants in the same process, to split the cost of GET /me.
+if (process.env.ME_VARIANTS === '1') {
+  app.get('/me-open', async (request) => ({ user: { id: (request as any).session?.userId ?? 'none' } }))
+  app.get('/me-const', async () => ({ user: { id: BENCH_USER.id } }))
+}
 app.get('/__redis-sent', async () => sent)
 
 app.get('/me', { preHandler: anyApp.requireSession }, async (request) => {
