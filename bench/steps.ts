@@ -24,7 +24,7 @@
  */
 import { Redis } from 'ioredis'
 import {
-  countSent, describeConfig, withCpu, machineInfo, machineLine, mdTable, pairRatio, runConfig, runInterleaved,
+  autocannonSample, countSent, describeConfig, withCpu, machineInfo, machineLine, mdTable, pairRatio, runConfig, runInterleaved,
   writeResults, type Measurement, type Sample, type TargetSummary,
 } from './lib/harness.js'
 import { FlowPool, poolStore, type PooledFlow } from './lib/flow-pool.js'
@@ -123,20 +123,10 @@ function stepMeasurement (s: StepSpec, connections: number, estimate: Map<string
         timeout: 10,
         requests: [{ method: 'POST', path: s.path, headers: JSON_HEADERS, setupRequest: setup }] as any,
       })
-      const elapsed = result.duration > 0 ? result.duration : (performance.now() - t0) / 1000
-      const ops = result.requests.total
-      const rate = ops / elapsed
-      estimate.set(name, Math.max(estimate.get(name) ?? 0, rate))
+      const sample = autocannonSample(result, result.duration > 0 ? result.duration : (performance.now() - t0) / 1000)
+      estimate.set(name, Math.max(estimate.get(name) ?? 0, sample.rate))
       if ((s.pool?.exhausted ?? 0) > 0) process.stderr.write(`[steps] ${name}: pool ran dry (${s.pool!.exhausted} requests without a fresh flow)\n`)
-      return {
-        rate,
-        ops,
-        requests: ops,
-        durationSec: elapsed,
-        errors: result.errors + result.timeouts + result.non2xx,
-        latencyP50: result.latency.p50,
-        latencyP99: result.latency.p99,
-      }
+      return sample
     },
   }
 }

@@ -120,8 +120,12 @@ export async function runAutocannon (spec: AutocannonSpec, durationSec: number):
     duration: durationSec,
     timeout: 10,
   })
+  return autocannonSample(result, result.duration > 0 ? result.duration : durationSec)
+}
+
+/** A Sample from an autocannon result (one request = one operation); `elapsed` in seconds. */
+export function autocannonSample (result: autocannon.Result, elapsed: number): Sample {
   const ops = result.requests.total
-  const elapsed = result.duration > 0 ? result.duration : durationSec
   return {
     rate: ops / elapsed,
     ops,

@@ -58,25 +58,8 @@ export async function http (url: string, opts: HttpRequestOptions = {}): Promise
   })
 }
 
-/** `name=value` pairs from Set-Cookie headers (attributes dropped, deleted cookies skipped). */
-export function cookiesFrom (res: HttpResponse): Record<string, string> {
-  const raw = res.headers['set-cookie'] ?? []
-  const out: Record<string, string> = {}
-  for (const line of raw) {
-    const pair = line.split(';', 1)[0]
-    const eq = pair.indexOf('=')
-    if (eq <= 0) continue
-    const name = pair.slice(0, eq).trim()
-    const value = pair.slice(eq + 1).trim()
-    const expired = /max-age=0\b/i.test(line) || /expires=Thu, 01 Jan 1970/i.test(line)
-    if (expired || value === '') delete out[name]
-    else out[name] = value
-  }
-  return out
-}
-
-/** Merge Set-Cookie pairs into a jar (deleted cookies removed). */
-export function updateJar (jar: Record<string, string>, res: HttpResponse): void {
+/** Applies Set-Cookie lines to a jar: sets each `name=value`, removes deleted or emptied cookies. */
+function applySetCookies (jar: Record<string, string>, res: HttpResponse): Record<string, string> {
   for (const line of res.headers['set-cookie'] ?? []) {
     const pair = line.split(';', 1)[0]
     const eq = pair.indexOf('=')
@@ -87,6 +70,17 @@ export function updateJar (jar: Record<string, string>, res: HttpResponse): void
     if (expired || value === '') delete jar[name]
     else jar[name] = value
   }
+  return jar
+}
+
+/** `name=value` pairs from Set-Cookie headers (attributes dropped, deleted cookies skipped). */
+export function cookiesFrom (res: HttpResponse): Record<string, string> {
+  return applySetCookies({}, res)
+}
+
+/** Merge Set-Cookie pairs into a jar (deleted cookies removed). */
+export function updateJar (jar: Record<string, string>, res: HttpResponse): void {
+  applySetCookies(jar, res)
 }
 
 export function cookieHeader (jar: Record<string, string>): string {
