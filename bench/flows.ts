@@ -24,7 +24,7 @@
  */
 import {
   autocannonMeasurement, countSent, describeConfig, fmtCpu, withCpu, machineInfo, machineLine, mdTable, pairRatio, runConfig, runInterleaved,
-  writeResults, type Measurement,
+  publishResults, type Measurement,
 } from './lib/harness.js'
 import { expectStatus, http } from './lib/http.js'
 import { baEmailOf, betterAuthSetupLine, readVersions, startBetterAuth, type BetterAuthPeer } from './lib/better-auth.js'
@@ -163,13 +163,7 @@ async function main (): Promise<void> {
         'See `steps.md` for each step alone.',
       '',
     ].join('\n')
-    const paths = writeResults('flows', { benchmark: 'flows', machine, versions, vus, users, ...result, pairs, cpuPairs }, md)
-    process.stdout.write(md + '\n')
-    log(`wrote ${paths.json} and ${paths.md}`)
-    if (result.summary.some((s) => s.errors > 0)) {
-      log('some measurements had errors: see the table')
-      process.exitCode = 1
-    }
+    publishResults('flows', { benchmark: 'flows', machine, versions, vus, users, ...result, pairs, cpuPairs }, md, log, result.summary)
   } finally {
     await Promise.all(servers.map(async (s) => await s.stop()))
     await peer?.stop()

@@ -11,7 +11,7 @@
  */
 import autocannon from 'autocannon'
 import { readFileSync } from 'node:fs'
-import { machineInfo, machineLine, mdTable, writeResults } from './lib/harness.js'
+import { machineInfo, machineLine, mdTable, publishResults } from './lib/harness.js'
 import { magicLinkLogin } from './lib/magic-link.js'
 import { pinDriver, startServer } from './lib/proc.js'
 import { startPrivateRedis } from './lib/redis.js'
@@ -64,9 +64,7 @@ try {
     })),
     '',
   ].join('\n')
-  const paths = writeResults('me-ab', { benchmark: 'me-ab', machine, rounds, seconds, us }, md)
-  process.stdout.write(md + '\n')
-  log(`wrote ${paths.json} and ${paths.md}`)
+  publishResults('me-ab', { benchmark: 'me-ab', machine, rounds, seconds, us }, md, log)
 } finally {
   await server.stop()
   await redis.stop()

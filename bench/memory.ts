@@ -16,7 +16,7 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
-import { machineInfo, machineLine, mdTable, writeResults } from './lib/harness.js'
+import { machineInfo, machineLine, mdTable, publishResults } from './lib/harness.js'
 import { startPrivateRedis } from './lib/redis.js'
 import { fmtInt } from './lib/stats.js'
 
@@ -144,13 +144,11 @@ async function main (): Promise<void> {
       `Sample session hash (${Object.keys(sampleSession).length} fields): \`${Object.entries(sampleSession).map(([k, v]) => `${k}=${v.length > 12 ? `${v.slice(0, 8)}…(${v.length})` : v}`).join(' ')}\``,
       '',
     ].join('\n')
-    const paths = writeResults('memory', {
+    publishResults('memory', {
       benchmark: 'memory', machine, n: N,
       flows: { usedMemoryDelta: m1 - m0, perFlow, memoryUsageFlow: flowUsage, memoryUsageMailbox: boxUsage, keys: keysAfterFlows, seconds: flowSeconds, sample },
       sessions: { usedMemoryDelta: m2 - m1, perSession, memoryUsageSession: sessionUsage, memoryUsageIndex: indexUsage, keys: keysAfterSessions - keysAfterFlows, seconds: sessionSeconds, sample: sampleSession },
-    }, md)
-    process.stdout.write(md + '\n')
-    log(`wrote ${paths.json} and ${paths.md}`)
+    }, md, log)
   } finally {
     client.disconnect()
     await redis.stop()

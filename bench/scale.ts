@@ -22,7 +22,7 @@ import { createHash, createHmac } from 'node:crypto'
 import { Redis } from 'ioredis'
 import {
   autocannonMeasurement, countSent, describeConfig, fmtCpu, withCpu, machineInfo, machineLine, mdTable, pairRatio, runConfig, runInterleaved,
-  writeResults, type Measurement, type Sample, type TargetSummary,
+  publishResults, type Measurement, type Sample, type TargetSummary,
 } from './lib/harness.js'
 import { expectStatus, http } from './lib/http.js'
 import { magicLinkLogin } from './lib/magic-link.js'
@@ -250,10 +250,7 @@ async function main (): Promise<void> {
         'its Redis work is one `touchSession` script per `session.accessTtl` per session (O(1) hash operations). `POST /auth/request` makes one `createFlow` script call, O(1) in the keyspace size.',
       '',
     ].join('\n')
-    const paths = writeResults('scale', { benchmark: 'scale', machine, small: SMALL, big: BIG, keyspaceBefore: before, keyspaceAfter: after, ...result }, md)
-    process.stdout.write(md + '\n')
-    log(`wrote ${paths.json} and ${paths.md}`)
-    if (result.summary.some((s) => s.errors > 0)) process.exitCode = 1
+    publishResults('scale', { benchmark: 'scale', machine, small: SMALL, big: BIG, keyspaceBefore: before, keyspaceAfter: after, ...result }, md, log, result.summary)
   } finally {
     for (const c of clients) c.disconnect()
     for (const i of instances) {

@@ -13,7 +13,7 @@ import { flowMeasurement } from './lib/flow-driver.js'
 import { magicLinkLogin } from './lib/magic-link.js'
 import {
   describeConfig, fetchCounts, fmtCpu, machineInfo, machineLine, mdTable, runAutocannon, runConfig, runInterleaved,
-  selectedTargets, writeResults, type AutocannonSpec, type Measurement,
+  selectedTargets, publishResults, type AutocannonSpec, type Measurement,
 } from './lib/harness.js'
 import { pinDriver, SkipError, startServer, type ServerHandle } from './lib/proc.js'
 import { diffCommandStats, fmtCommands, readCommandStats, startPrivateRedis, type PrivateRedis } from './lib/redis.js'
@@ -228,13 +228,7 @@ async function main (): Promise<void> {
       '',
       ...statsLines,
     ].join('\n')
-    const paths = writeResults('sessions', { benchmark: 'sessions', machine, pinning: pinNote, freshProcesses: fresh, ...result, skipped, redisCommandStats: { windows: windows.length, total, last } }, md)
-    process.stdout.write(md + '\n')
-    log(`wrote ${paths.json} and ${paths.md}`)
-    if (result.summary.some((s) => s.errors > 0)) {
-      log('some measurements had errors (non-2xx, timeouts): see the table')
-      process.exitCode = 1
-    }
+    publishResults('sessions', { benchmark: 'sessions', machine, pinning: pinNote, freshProcesses: fresh, ...result, skipped, redisCommandStats: { windows: windows.length, total, last } }, md, log, result.summary)
   } finally {
     await Promise.all([...live].map(async (s) => await s.stop()))
     await redis.stop()

@@ -25,7 +25,7 @@
 import { Redis } from 'ioredis'
 import {
   autocannonSample, countSent, describeConfig, withCpu, machineInfo, machineLine, mdTable, pairRatio, runConfig, runInterleaved,
-  writeResults, type Measurement, type Sample, type TargetSummary,
+  publishResults, type Measurement, type Sample, type TargetSummary,
 } from './lib/harness.js'
 import { FlowPool, poolStore, type PooledFlow } from './lib/flow-pool.js'
 import { expectStatus, http } from './lib/http.js'
@@ -258,13 +258,7 @@ async function main (): Promise<void> {
       ].join('\n')
     }
     // The optional run writes results of its own (results/steps-session-floor.*), next to the default run's.
-    const paths = writeResults(SESSION_FLOOR ? 'steps-session-floor' : 'steps', { benchmark: 'steps', machine, sessionFloor: SESSION_FLOOR, ...result, pairs, sessionPairs }, md)
-    process.stdout.write(md + '\n')
-    log(`wrote ${paths.json} and ${paths.md}`)
-    if (result.summary.some((s) => s.errors > 0)) {
-      log('some measurements had errors: see the table')
-      process.exitCode = 1
-    }
+    publishResults(SESSION_FLOOR ? 'steps-session-floor' : 'steps', { benchmark: 'steps', machine, sessionFloor: SESSION_FLOOR, ...result, pairs, sessionPairs }, md, log, result.summary)
   } finally {
     poolClient?.disconnect()
     await Promise.all(servers.map(async (s) => await s.stop()))

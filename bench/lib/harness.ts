@@ -402,6 +402,20 @@ export function writeResults (name: string, json: unknown, markdown: string): { 
   return { json: jsonPath, md: mdPath }
 }
 
+/**
+ * Writes a part's results (see writeResults), prints its table and logs where it went; when a
+ * summary is given and a measurement had errors, says so and makes the part exit non-zero.
+ */
+export function publishResults (name: string, json: unknown, markdown: string, log: (line: string) => void, summary?: TargetSummary[]): void {
+  const paths = writeResults(name, json, markdown)
+  process.stdout.write(markdown + '\n')
+  log(`wrote ${paths.json} and ${paths.md}`)
+  if (summary?.some((s) => s.errors > 0) === true) {
+    log('some measurements had errors (non-2xx, timeouts): see the table')
+    process.exitCode = 1
+  }
+}
+
 export function mdTable (header: string[], rows: string[][]): string {
   const lines = [
     `| ${header.join(' | ')} |`,
