@@ -10,8 +10,7 @@
  * finds the session); `/me-const` with a cookie of another name (the hook returns at once).
  */
 import autocannon from 'autocannon'
-import { readFileSync } from 'node:fs'
-import { machineInfo, machineLine, mdTable, publishResults } from './lib/harness.js'
+import { machineInfo, machineLine, mdTable, processCpuMs, publishResults } from './lib/harness.js'
 import { magicLinkLogin } from './lib/magic-link.js'
 import { pinDriver, startServer } from './lib/proc.js'
 import { startPrivateRedis } from './lib/redis.js'
@@ -33,11 +32,7 @@ try {
     { name: '`/me-const` + session cookie (the hook finds the session)', path: '/me-const', cookie },
     { name: '`/me-const` + a cookie of another name (the hook returns at once)', path: '/me-const', cookie: other },
   ]
-  const cpuMs = (): number => {
-    const stat = readFileSync(`/proc/${server.pid}/stat`, 'utf8')
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return (Number(f[11]) + Number(f[12])) * 10
-  }
+  const cpuMs = (): number => processCpuMs(server.pid)
   const us: Record<string, number[]> = {}
   for (let r = 0; r < rounds; r++) {
     for (const c of r % 2 === 0 ? cases : [...cases].reverse()) {

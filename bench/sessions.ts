@@ -12,7 +12,7 @@ import { cookieHeader, expectStatus, http, updateJar } from './lib/http.js'
 import { flowMeasurement } from './lib/flow-driver.js'
 import { magicLinkLogin } from './lib/magic-link.js'
 import {
-  describeConfig, fetchCounts, fmtCpu, machineInfo, machineLine, mdTable, runAutocannon, runConfig, runInterleaved,
+  countSent, describeConfig, fmtCpu, machineInfo, machineLine, mdTable, runAutocannon, runConfig, runInterleaved,
   selectedTargets, publishResults, type AutocannonSpec, type Measurement,
 } from './lib/harness.js'
 import { pinDriver, SkipError, startServer, type ServerHandle } from './lib/proc.js'
@@ -145,7 +145,7 @@ async function main (): Promise<void> {
         current = undefined
       }
       const spec = (): AutocannonSpec => ({ url: `${current!.server.baseUrl}/me`, headers: current!.headers, connections: config.connections })
-      measurements.push({
+      const measurement: Measurement = {
         name: t.name,
         unit: 'req/s',
         note: t.description,
@@ -156,17 +156,11 @@ async function main (): Promise<void> {
           }
           : undefined,
         run: async (d) => {
-          // Ours also counts, client side, the commands it SENDS to Redis (round trips).
-          const sentBefore = ours ? await fetchCounts(`${current!.server.baseUrl}/__redis-sent`) : undefined
-          const statsBefore = ours ? await readCommandStats(redis.client) : undefined
+          if (!ours) return await runAutocannon(spec(), d)
+          const before = await readCommandStats(redis.client)
           const sample = await runAutocannon(spec(), d)
           await new Promise((resolve) => setTimeout(resolve, 300))
-          if (ours) {
-            windows.push({ before: statsBefore!, after: await readCommandStats(redis.client) })
-            const sentAfter = await fetchCounts(`${current!.server.baseUrl}/__redis-sent`)
-            sample.sent = {}
-            for (const [k, v] of Object.entries(sentAfter)) if (v - (sentBefore![k] ?? 0) > 0) sample.sent[k] = v - (sentBefore![k] ?? 0)
-          }
+          windows.push({ before, after: await readCommandStats(redis.client) })
           return sample
         },
         cleanup: fresh
@@ -179,7 +173,9 @@ async function main (): Promise<void> {
           if (current === undefined) return undefined
           return ours ? { server: current.server.pid, redis: redis.pid } : { server: current.server.pid }
         },
-      })
+      }
+      // Ours also counts, client side, the commands it SENDS to Redis (round trips).
+      measurements.push(ours ? countSent(measurement, () => `${current!.server.baseUrl}/__redis-sent`) : measurement)
       descriptions[t.name] = t.description
     }
 

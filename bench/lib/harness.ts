@@ -145,17 +145,20 @@ export function autocannonMeasurement (name: string, spec: AutocannonSpec, note?
  * CPU time (user + system, ms) of each labelled process from /proc/<pid>/stat (Linux; clock
  * ticks of 10 ms), plus this driver process (`driver`). undefined when not asked or not on Linux.
  */
+/** CPU time (user + system, ms) a process has used, from /proc/<pid>/stat (Linux; ticks of 10 ms). */
+export function processCpuMs (pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  // fields[11] = utime, fields[12] = stime (fields 14 and 15 of proc(5), counted from `state`)
+  return (Number(fields[11]) + Number(fields[12])) * 10
+}
+
 function readCpu (spec: Measurement['cpu']): Record<string, number> | undefined {
   const pids = typeof spec === 'function' ? spec() : spec
   if (pids === undefined) return undefined
   const out: Record<string, number> = {}
   try {
-    for (const [label, pid] of Object.entries(pids)) {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      // fields[11] = utime, fields[12] = stime (fields 14 and 15 of proc(5), counted from `state`)
-      out[label] = (Number(fields[11]) + Number(fields[12])) * 10
-    }
+    for (const [label, pid] of Object.entries(pids)) out[label] = processCpuMs(pid)
   } catch {
     return undefined
   }
@@ -177,16 +180,18 @@ export function fmtCpu (c: Record<string, number> | undefined, keys?: string[]):
 
 /**
  * Adds the client-side Redis command count to a measurement: `sentUrl` is a target's test-only
- * `GET /__redis-sent` (commands that process sent, by name), read before and after the run.
+ * `GET /__redis-sent` (commands that process sent, by name), read before and after the run; a
+ * function when the target's process changes between runs.
  */
-export function countSent (m: Measurement, sentUrl: string): Measurement {
+export function countSent (m: Measurement, sentUrl: string | (() => string)): Measurement {
+  const url = typeof sentUrl === 'function' ? sentUrl : () => sentUrl
   return {
     ...m,
     run: async (d) => {
-      const before = await fetchCounts(sentUrl)
+      const before = await fetchCounts(url())
       const sample = await m.run(d)
       await new Promise((resolve) => setTimeout(resolve, 300))
-      const after = await fetchCounts(sentUrl)
+      const after = await fetchCounts(url())
       const sent: CommandStats = {}
       for (const [k, v] of Object.entries(after)) if (v - (before[k] ?? 0) > 0) sent[k] = v - (before[k] ?? 0)
       sample.sent = sent
@@ -195,8 +200,7 @@ export function countSent (m: Measurement, sentUrl: string): Measurement {
   }
 }
 
-/** GET a target's `/__redis-sent` (commands it sent to Redis, by name). */
-export async function fetchCounts (url: string): Promise<CommandStats> {
+async function fetchCounts (url: string): Promise<CommandStats> {
   const res = await fetch(url)
   if (!res.ok) throw new Error(`GET ${url}: ${res.status}`)
   return await res.json() as CommandStats

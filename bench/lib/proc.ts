@@ -90,9 +90,9 @@ export async function startServer (opts: StartOptions): Promise<ServerHandle> {
   const file = resolve(BENCH_DIR, opts.file)
   const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
   const args = [...extra, ...(opts.nodeArgs ?? []), '--import', 'tsx', file]
-  // BENCH_PIN: servers on one CPU, the driver on the other (see pinDriver); taskset execs node, same pid.
-  const pin = pinned
-  const child = spawn(pin !== undefined ? 'taskset' : process.execPath, pin !== undefined ? ['-c', pin.server, process.execPath, ...args] : args, {
+  // Pinned (see pinDriver): taskset execs node on the server CPU, so the pid is node's.
+  const [command, argv] = pinned === undefined ? [process.execPath, args] : ['taskset', ['-c', pinned.server, process.execPath, ...args]]
+  const child = spawn(command, argv, {
     cwd: BENCH_DIR,
     env: {
       ...process.env,

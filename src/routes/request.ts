@@ -35,10 +35,8 @@ export interface StartedFlow {
 export async function startFlow (core: Core, f: { email: string, redirectTo: string, device: string, send: boolean, invite: boolean, mail?: boolean }): Promise<StartedFlow> {
   const { o } = core
   const now = o.now()
-  const secrets = flowSecrets()
-  const flowId = emailGroup(core, f.email) + secrets.id
-  const linkSecret = secrets.link
-  const pollSecret = secrets.poll
+  const { id, link: linkSecret, poll: pollSecret } = flowSecrets()
+  const flowId = emailGroup(core, f.email) + id
   const code = matchCode()
   const otp = o.otp && !f.invite ? otpCode() : null
   const expiresAt = now + o.linkTtl

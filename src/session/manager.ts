@@ -19,7 +19,7 @@ export interface MagicLinkSession {
   readonly expiresAt: number
 }
 
-/** A verified cookie: the whole token is kept and compared, the map key is only its signature. */
+/** A verified cookie: the whole token is kept and compared on a hit; the cache key is only derived from it (cacheKey). */
 interface CacheEntry { token: string, session: MagicLinkSession, expMs: number }
 
 /**
