@@ -21,9 +21,13 @@ t.test('the packed tarball installs into an empty app and runs a login from ESM 
   t.ok(files.every((f) => f.startsWith('dist/') || ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md'].includes(f)), `only dist and docs: ${files.filter((f) => !f.startsWith('dist/')).join(', ')}`)
   t.ok(files.includes('dist/index.js') && files.includes('dist/index.cjs') && files.includes('dist/index.d.ts'))
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, version: '1.0.0' }))
-  const devVersions = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).devDependencies as Record<string, string>
+  // The exact versions of the lockfile (what this repo is tested with), not whatever the registry
+  // holds today: ioredis 6.1.0's own .d.ts imports the untyped 'redis-errors', which fails any
+  // consumer that type-checks its libraries (skipLibCheck: false), with or without this package.
+  const locked = (JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version: string }> }).packages
+  const pin = (name: string): string => `${name}@${locked[`node_modules/${name}`]?.version as string}`
   await exec('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(dir, packed?.filename as string),
-    `fastify@${devVersions.fastify}`, `ioredis@${devVersions.ioredis}`, `nodemailer@${devVersions.nodemailer}`], { cwd: dir, timeout: 240_000 })
+    pin('fastify'), pin('ioredis'), pin('nodemailer')], { cwd: dir, timeout: 240_000 })
   copyFileSync(join(root, 'test/fixtures/consumer/flow.mjs'), join(dir, 'flow.mjs'))
   writeFileSync(join(dir, 'esm.mjs'), `
 import Fastify from 'fastify'
