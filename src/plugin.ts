@@ -75,6 +75,7 @@ async function magicLink (fastify: FastifyInstance, raw: MagicLinkOptions): Prom
 
   let unsubscribe: (() => Promise<void>) | null = null
   fastify.addHook('onReady', async () => {
+    sessions.clock.start()
     unsubscribe = await o.store.subscribe((event) => {
       if (event.type === 'flow') core.waiters.notify(event.flowId)
       else sessions.markRevoked(event.sessionIds)
@@ -82,6 +83,7 @@ async function magicLink (fastify: FastifyInstance, raw: MagicLinkOptions): Prom
   })
   fastify.addHook('preClose', async () => { core.waiters.close() })
   fastify.addHook('onClose', async () => {
+    sessions.clock.stop()
     await unsubscribe?.()
     await core.mail.drain()
   })

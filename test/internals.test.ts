@@ -2,6 +2,7 @@ import t from 'tap'
 import { parseDuration } from '../src/duration.js'
 import { LruCache } from '../src/session/cache.js'
 import { cacheKey } from '../src/session/manager.js'
+import { CLOCK_RESOLUTION_MS, CoarseClock } from '../src/session/clock.js'
 import { FlowWaiters } from '../src/routes/waiters.js'
 import { guardStore } from '../src/store/guard.js'
 import { MemoryStore } from '../src/store/memory-store.js'
@@ -42,13 +43,14 @@ t.test('LruCache keeps at most max entries, and recently used ones survive', asy
   t.equal(new LruCache<string, number>(1).get('x'), undefined)
 })
 
-t.test('cacheKey: the last 8 signature characters as a 48-bit number', async (t) => {
-  t.equal(cacheKey('h.p.AAAAAAAB'), 1)
-  t.equal(cacheKey('h.p.________'), 2 ** 48 - 1, 'largest key is still an exact integer')
-  t.equal(cacheKey('x.y.sig-ABCDEFGH'), cacheKey('other.payload.ABCDEFGH'), 'same tail, same key: a hit compares the whole token (session.test.ts "tampered")')
-  t.not(cacheKey('h.p.ABCDEFGH'), cacheKey('h.p.ABCDEFGI'))
+t.test('cacheKey: the last 5 signature characters as a 30-bit small integer', async (t) => {
+  t.equal(cacheKey('h.p.AAAAB'), 1)
+  t.equal(cacheKey('h.p._____'), 2 ** 30 - 1, 'largest key')
+  t.ok(cacheKey('h.p._____') <= 0x3fffffff, 'within V8 small-integer range')
+  t.equal(cacheKey('x.y.sig-ABCDE'), cacheKey('other.payload.ABCDE'), 'same tail, same key: a hit compares the whole token (session.test.ts "tampered")')
+  t.not(cacheKey('h.p.ABCDE'), cacheKey('h.p.ABCDF'))
   t.equal(cacheKey(''), 0)
-  t.equal(cacheKey('B'), 1, 'shorter than 8 characters: all of it')
+  t.equal(cacheKey('B'), 1, 'shorter than 5 characters: all of it')
   t.equal(cacheKey('!*'), 0, 'not base64url: 0 (the full comparison decides)')
 })
 
@@ -142,4 +144,27 @@ t.test('codes and constant-time comparison', async (t) => {
   const codes = new Set(Array.from({ length: 200 }, () => matchCode()))
   t.ok(codes.size > 190)
   t.match(otpCode(), /^[0-9]{6}$/)
+})
+
+t.test('CoarseClock: a timer-refreshed Date.now, a test clock read directly', async (t) => {
+  let fake = 1000
+  const test = new CoarseClock(() => fake)
+  test.start()
+  fake = 2000
+  t.equal(test.now(), 2000, 'a test clock is never cached')
+  test.stop()
+
+  const real = new CoarseClock(Date.now)
+  t.ok(Math.abs(real.now() - Date.now()) <= 1, 'not started: Date.now()')
+  real.start()
+  real.start()
+  const started = real.now()
+  t.ok(Math.abs(started - Date.now()) <= 1, 'started at the current time')
+  await new Promise((resolve) => setTimeout(resolve, CLOCK_RESOLUTION_MS * 3))
+  const later = real.now()
+  t.ok(later > started, 'refreshed by its timer')
+  t.ok(Date.now() - later <= CLOCK_RESOLUTION_MS + 50, `at most one resolution behind (${Date.now() - later} ms)`)
+  real.stop()
+  await new Promise((resolve) => setTimeout(resolve, 5))
+  t.ok(Math.abs(real.now() - Date.now()) <= 1, 'stopped: Date.now() again')
 })

@@ -4,6 +4,7 @@ import Fastify from 'fastify'
 import magicLink from '../src/index.js'
 import { build, Jar, ORIGIN, SECRET, send } from './helpers/app.js'
 import { signIn } from './helpers/login.js'
+import { CLOCK_RESOLUTION_MS } from '../src/session/clock.js'
 
 const claims = (sub = 'u1'): Record<string, unknown> => ({ sid: 'x'.repeat(43), dat: {}, cat: Date.now(), sxp: Date.now() + 86_400_000 })
 async function forge (opts: { alg?: string, typ?: string, iss?: string, aud?: string, exp?: number, key?: string, kid?: string, extra?: Record<string, unknown> }): Promise<string> {
@@ -103,6 +104,20 @@ t.test('refresh after accessTtl re-issues the cookie; idle and absolute expiry h
   const idle = await signIn(a, 'known@example.com', new Jar())
   a.clock.advance(2 * 86_400_000 + 1000)
   t.equal((await send(a.app, idle, { method: 'GET', url: '/me' })).statusCode, 401, 'idle expiry')
+})
+
+t.test('on the real clock, a cached cookie is refreshed once its exp has passed (hot-path clock)', async (t) => {
+  const a = await build({ now: Date.now, session: { accessTtl: '1s' } })
+  t.teardown(() => a.app.close())
+  const jar = await signIn(a)
+  const first = jar.get('__Host-sid') as string
+  t.equal((await send(a.app, jar, { method: 'GET', url: '/me' })).statusCode, 200)
+  t.equal(jar.get('__Host-sid'), first, 'a cache hit issues no cookie')
+  const exp = (JSON.parse(new TextDecoder().decode(base64url.decode(first.split('.')[1] as string))) as { exp: number }).exp * 1000
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, exp - Date.now()) + CLOCK_RESOLUTION_MS + 50))
+  const after = await send(a.app, jar, { method: 'GET', url: '/me' })
+  t.equal(after.statusCode, 200)
+  t.not(jar.get('__Host-sid'), first, 'past exp: refreshed from the store, not served from the cache')
 })
 
 t.test('a user removed from the app loses the session at the next refresh', async (t) => {
