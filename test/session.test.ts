@@ -229,3 +229,25 @@ t.test('a role change renews the session id at the next refresh; the old cookie 
   t.equal((await a.app.inject({ method: 'GET', url: '/me', headers: { cookie: oldCookie } })).statusCode, 401, 'a copy of the old cookie is refused')
   t.same((await a.app.magicLink.listSessions('u1')).map((s) => s.id), [after])
 })
+
+t.test('requireSession also works as an onRequest hook: refused before the body is read', async (t) => {
+  const a = await build()
+  t.teardown(() => a.app.close())
+  const jar = await signIn(a)
+  let parsed = 0
+  // A second app with the same secret and origin: it accepts the cookie by its signature.
+  const app = Fastify()
+  await app.register(magicLink, { origin: ORIGIN, secret: SECRET, users: { find: () => null } })
+  app.addContentTypeParser('application/x-upload', { parseAs: 'string' }, (_request, body, done) => { parsed++; done(null, body) })
+  app.post('/upload', { onRequest: app.requireSession }, async (request) => ({ user: request.session?.userId }))
+  t.teardown(() => app.close())
+  const upload = { method: 'POST' as const, url: '/upload', headers: { 'content-type': 'application/x-upload' }, payload: 'x'.repeat(1000) }
+  const refused = await app.inject(upload)
+  t.equal(refused.statusCode, 401)
+  t.equal(refused.json().code, 'FST_MAGIC_LINK_UNAUTHORIZED')
+  t.equal(parsed, 0, 'the body was never parsed')
+  const ok = await app.inject({ ...upload, headers: { ...upload.headers, cookie: `__Host-sid=${jar.get('__Host-sid') ?? ''}` } })
+  t.equal(ok.statusCode, 200, 'the plugin\'s own onRequest hook ran first and found the session')
+  t.same(ok.json(), { user: 'u1' })
+  t.equal(parsed, 1)
+})

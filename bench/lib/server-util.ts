@@ -2,6 +2,7 @@
  * Helpers for the target server files (they run in the child processes, see ./proc.ts).
  */
 import type { FastifyInstance } from 'fastify'
+import type { Redis } from 'ioredis'
 import { EXIT_SKIP } from './proc.js'
 
 /** Same long secret everywhere (>= 32 chars); benchmarks only. */
@@ -38,4 +39,18 @@ export async function listenAndAnnounce (app: FastifyInstance, onClose?: () => P
 export function skip (reason: string): never {
   process.stderr.write(`SKIP: ${reason}\n`)
   process.exit(EXIT_SKIP)
+}
+
+/**
+ * Counts the commands `redis` sends, by name, into the returned object (served by the targets
+ * as the test-only `GET /__redis-sent`): one sent command = one round trip.
+ */
+export function countSentCommands (redis: Redis): Record<string, number> {
+  const sent: Record<string, number> = {}
+  const send = redis.sendCommand.bind(redis)
+  redis.sendCommand = ((command: { name: string }, stream?: unknown) => {
+    sent[command.name] = (sent[command.name] ?? 0) + 1
+    return send(command as never, stream as never)
+  }) as typeof redis.sendCommand
+  return sent
 }

@@ -9,7 +9,7 @@ import { BENCH_DIR } from './proc.js'
 import { RESULTS_DIR, mdTable } from './harness.js'
 import { fmtRatio } from './stats.js'
 
-const PARTS = ['sessions', 'flows', 'steps', 'memory', 'scale']
+const PARTS = ['sessions', 'same-process', 'flows', 'steps', 'memory', 'scale']
 
 function load (name: string): any {
   const p = join(RESULTS_DIR, `${name}.json`)
@@ -41,6 +41,18 @@ function summary (): string {
   }
   const cp = sessions?.summary?.find((x: any) => x.name === 'cookie-parse')
   if (cp !== undefined) add('control: cookie-parse ÷ bare (noise yardstick)', '~0.9x', `${fmtRatio(cp.medianRatio)}${range(cp)}`, undefined, 'sessions')
+  const same = load('same-process')
+  const sameBare = same?.result?.summary?.find((x: any) => x.name === 'bare')
+  for (const [name, label, target] of [
+    ['magic-link', 'authenticated route ÷ bare route, the same server process (one session cached)', '>= 0.90x'],
+    ['cookie-parse', 'control, same process: cookie-parse ÷ bare', '~0.9x'],
+    ['bare-cookie-header', 'control, same process: bare route sent the session cookie ÷ bare', '–'],
+  ] as const) {
+    const s = same?.result?.summary?.find((x: any) => x.name === name)
+    if (s === undefined) continue
+    const cpu = sameBare?.cpuUsPerOp?.server !== undefined && s.cpuUsPerOp?.server !== undefined ? `; CPU ${fmtRatio(sameBare.cpuUsPerOp.server / s.cpuUsPerOp.server)}` : ''
+    add(label, target, `${fmtRatio(s.medianRatio)}${range(s)}${cpu}`, target === '>= 0.90x' ? s.medianRatio >= 0.9 : undefined, 'same-process')
+  }
   const ml = sessions?.summary?.find((x: any) => x.name === 'magic-link')
   if (ml?.redis !== undefined) add('Redis commands per steady-state authenticated request', '0', `${ml.redis.perRequest.toFixed(3)} (${ml.redis.total} in ${ml.ops.toLocaleString('en-US')} requests)`, ml.redis.total === 0, 'sessions')
 

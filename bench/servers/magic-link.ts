@@ -28,7 +28,7 @@ import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import { LinkSink } from '../lib/link-sink.js'
-import { BENCH_SECRET, BENCH_USER, listenAndAnnounce, skip } from '../lib/server-util.js'
+import { BENCH_SECRET, BENCH_USER, countSentCommands, listenAndAnnounce, skip } from '../lib/server-util.js'
 
 // MAGIC_LINK_DIST overrides the module path (e.g. to try the harness against a mock).
 const distUrl = process.env.MAGIC_LINK_DIST !== undefined
@@ -56,14 +56,7 @@ const redis = process.env.REDIS_URL !== undefined
   : undefined
 
 /** Commands sent to Redis by this process, by name (EVALSHA = one script call = one round trip). */
-const sent: Record<string, number> = {}
-if (redis !== undefined) {
-  const send = redis.sendCommand.bind(redis)
-  redis.sendCommand = ((command: { name: string }, stream?: unknown) => {
-    sent[command.name] = (sent[command.name] ?? 0) + 1
-    return send(command as never, stream as never)
-  }) as typeof redis.sendCommand
-}
+const sent = redis !== undefined ? countSentCommands(redis) : {}
 
 const store = redis !== undefined ? new RedisStore({ client: redis }) : new MemoryStore()
 const sink = new LinkSink()
