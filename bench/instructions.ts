@@ -3,8 +3,9 @@
  * `servers/side-by-side.ts` in one server process: a number that does not depend on how busy
  * the shared machine is, where req/s and CPU time do (±30 % here from one minute to the next).
  *
- *   npx tsx instructions.ts     (from bench/; needs valgrind; ~10 min: node runs ~50x slower
- *                                under valgrind. BENCH_IR_REQUESTS (default 2000), BENCH_IR_REPS (3))
+ *   npx tsx instructions.ts     (from bench/; needs valgrind, else it says so and exits 0;
+ *                                ~3 min. BENCH_IR_REQUESTS (default 2000; QUICK=1: 1000),
+ *                                BENCH_IR_REPS (3; QUICK=1: 2))
  *
  * The server starts uninstrumented; every app is warmed up twice (the JIT settles); then, per
  * app and repetition, instrumentation is switched on, counters zeroed, BENCH_IR_REQUESTS requests
@@ -27,8 +28,9 @@ import { BENCH_USER } from './lib/server-util.js'
 import { fmtRatio } from './lib/stats.js'
 
 const log = (line: string): void => { process.stderr.write(`[instructions] ${line}\n`) }
-const requests = Number(process.env.BENCH_IR_REQUESTS ?? 2000)
-const reps = Number(process.env.BENCH_IR_REPS ?? 3)
+const quick = process.env.QUICK === '1' || process.env.QUICK === 'true'
+const requests = Number(process.env.BENCH_IR_REQUESTS ?? (quick ? 1000 : 2000))
+const reps = Number(process.env.BENCH_IR_REPS ?? (quick ? 2 : 3))
 try {
   execFileSync('valgrind', ['--version'], { stdio: 'ignore' })
 } catch {

@@ -9,7 +9,7 @@ import { BENCH_DIR } from './proc.js'
 import { RESULTS_DIR, mdTable } from './harness.js'
 import { fmtRatio } from './stats.js'
 
-const PARTS = ['sessions', 'same-process', 'flows', 'steps', 'memory', 'scale']
+const PARTS = ['sessions', 'same-process', 'instructions', 'flows', 'steps', 'memory', 'scale']
 
 function load (name: string): any {
   const p = join(RESULTS_DIR, `${name}.json`)
@@ -33,13 +33,17 @@ function summary (): string {
   const range = (s: { minRatio: number, maxRatio: number }): string => ` (${fmtRatio(s.minRatio)} – ${fmtRatio(s.maxRatio)})`
 
   const sessions = load('sessions')
+  const cp = sessions?.summary?.find((x: any) => x.name === 'cookie-parse')
+  // cookie-parse does strictly more than bare: a run where it measures faster than bare could not
+  // resolve differences of a few percent, and its "met" or "not met" would be luck.
+  const noisy = cp !== undefined && cp.medianRatio > 1
   for (const name of ['magic-link', 'magic-link-10k']) {
     const s = sessions?.summary?.find((x: any) => x.name === name)
     if (s === undefined) continue
     const label = name === 'magic-link' ? 'authenticated route ÷ bare route (one session cached)' : 'authenticated route ÷ bare route (server cache full: >= 10k other sessions)'
-    add(label, '>= 0.90x', `${fmtRatio(s.medianRatio)}${range(s)}`, s.medianRatio >= 0.9, 'sessions')
+    const caveat = noisy ? ` — too noisy to judge: the control measured ${fmtRatio(cp.medianRatio)}` : ''
+    add(label, '>= 0.90x', `${fmtRatio(s.medianRatio)}${range(s)}${caveat}`, noisy ? undefined : s.medianRatio >= 0.9, 'sessions')
   }
-  const cp = sessions?.summary?.find((x: any) => x.name === 'cookie-parse')
   if (cp !== undefined) add('control: cookie-parse ÷ bare (noise yardstick)', '~0.9x', `${fmtRatio(cp.medianRatio)}${range(cp)}`, undefined, 'sessions')
   const same = load('same-process')
   const sameBare = same?.result?.summary?.find((x: any) => x.name === 'bare')
@@ -52,6 +56,13 @@ function summary (): string {
     if (s === undefined) continue
     const cpu = sameBare?.cpuUsPerOp?.server !== undefined && s.cpuUsPerOp?.server !== undefined ? `; CPU ${fmtRatio(sameBare.cpuUsPerOp.server / s.cpuUsPerOp.server)}` : ''
     add(label, target, `${fmtRatio(s.medianRatio)}${range(s)}${cpu}`, target === '>= 0.90x' ? s.medianRatio >= 0.9 : undefined, 'same-process')
+  }
+  const ir = load('instructions')
+  const irBest = (name: string): number | undefined => ir?.counts?.[name] !== undefined ? Math.min(...ir.counts[name]) : undefined
+  const [irBare, irCookie, irFloor, irMl] = ['bare', 'cookie-parse', 'session-floor', 'magic-link'].map(irBest)
+  if (irBare !== undefined && irCookie !== undefined && irFloor !== undefined && irMl !== undefined) {
+    add('(load-independent view) instructions per request: bare ÷ magic-link (cookie-parse, session floor)', '–',
+      `${fmtRatio(irBare / irMl)} (${fmtRatio(irBare / irCookie)}, ${fmtRatio(irBare / irFloor)}); magic-link ÷ floor ${((irMl / irFloor - 1) * 100).toFixed(1)} % more`, undefined, 'instructions')
   }
   const ml = sessions?.summary?.find((x: any) => x.name === 'magic-link')
   if (ml?.redis !== undefined) add('Redis commands per steady-state authenticated request', '0', `${ml.redis.perRequest.toFixed(3)} (${ml.redis.total} in ${ml.ops.toLocaleString('en-US')} requests)`, ml.redis.total === 0, 'sessions')
