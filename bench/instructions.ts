@@ -63,6 +63,7 @@ try {
     { name: 'cookie-parse', url: `http://127.0.0.1:${ports['cookie-parse']}/me`, cookie: true, note: '@fastify/cookie parses it' },
     { name: 'session-floor', url: `http://127.0.0.1:${ports['session-floor']}/me`, cookie: true, note: '@fastify/cookie + decoration + onRequest hook + preHandler, no verification (the least a session plugin of this shape costs)' },
     { name: 'magic-link', url: `${base}/me`, cookie: true, note: 'fastify-magic-link, `preHandler: app.requireSession`' },
+    { name: 'magic-link-onrequest', url: `${base}/me-onrequest`, cookie: true, note: 'the same, `onRequest: app.requireSession`' },
   ]
   const load = async (url: string, withCookie: boolean): Promise<void> => {
     const out = await autocannon({ url, headers: withCookie ? { cookie } : {}, connections: 10, amount: requests, timeout: 60 })

@@ -46,6 +46,7 @@ try {
     { name: 'bare-cookie-header', url: `http://127.0.0.1:${ports.bare}/me`, note: 'the same bare app, sent the session cookie (nothing parses it: what carrying a ~380-byte Cookie header costs)' },
     { name: 'cookie-parse', url: `http://127.0.0.1:${ports['cookie-parse']}/me`, note: '@fastify/cookie registered, the same route, sent the session cookie (parsed, not checked)' },
     { name: 'magic-link', url: `${server.baseUrl}/me`, note: 'fastify-magic-link: `preHandler: app.requireSession`, the session cookie' },
+    { name: 'magic-link-onrequest', url: `${server.baseUrl}/me-onrequest`, note: 'the same app and check attached as `onRequest: app.requireSession` (no preHandler hook run)' },
   ]
   const withCookie = (name: string): Record<string, string> | undefined => name === 'bare' ? undefined : { cookie }
   for (const t of targets) {
@@ -62,24 +63,24 @@ try {
       note: t.note,
       cpu: { server: server.pid },
       run: async (d) => {
-        if (t.name !== 'magic-link') return await runAutocannon(spec, d)
+        if (!t.name.startsWith('magic-link')) return await runAutocannon(spec, d)
         const before = await readCommandStats(redis.client)
         const sample = await runAutocannon(spec, d)
         windows.push({ before, after: await readCommandStats(redis.client) })
         return sample
       },
     }
-    return t.name === 'magic-link' ? countSent(m, `${server.baseUrl}/__redis-sent`) : m
+    return t.name.startsWith('magic-link') ? countSent(m, `${server.baseUrl}/__redis-sent`) : m
   })
   const result = await runInterleaved({ baseline: 'bare', measurements, config, log })
   const executed: Record<string, number> = {}
   for (const w of windows) for (const [k, v] of Object.entries(diffCommandStats(w.before, w.after))) if (k !== 'info') executed[k] = (executed[k] ?? 0) + v
-  const ml = result.summary.find((s) => s.name === 'magic-link')!
+  const mls = result.summary.filter((s) => s.name.startsWith('magic-link'))
   const bareCpu = result.summary.find((s) => s.name === 'bare')!.cpuUsPerOp?.server
   const md = [
     '## Authenticated route vs bare route in one process (`bench/same-process.ts`)',
     '',
-    `GET /me on the three Fastify apps of ONE server process (servers/side-by-side.ts), ${config.rounds} interleaved rounds × ${config.duration} s per app (+${config.warmup} s warm-up), ${config.connections} connections, server and driver pinned to separate CPUs. Ratio = app req/s ÷ \`bare\` req/s of the same round; median over rounds (min – max). CPU ratio = bare's server CPU per request ÷ the app's (what one core could serve, whatever the driver's limits).`,
+    `GET /me on the Fastify apps of ONE server process (servers/side-by-side.ts), ${config.rounds} interleaved rounds × ${config.duration} s per app (+${config.warmup} s warm-up), ${config.connections} connections, server and driver pinned to separate CPUs. Ratio = app req/s ÷ \`bare\` req/s of the same round; median over rounds (min – max). CPU ratio = bare's server CPU per request ÷ the app's (what one core could serve, whatever the driver's limits).`,
     machineLine(machine),
     '',
     mdTable(['app', 'req/s (median)', 'ratio vs bare', 'ratio range', 'server CPU µs per request', 'CPU ratio', 'errors'], result.summary.map((s) => {
@@ -90,7 +91,7 @@ try {
     '',
     ...result.summary.map((s) => `- \`${s.name}\`: ${s.note}`),
     '',
-    `Redis commands while \`magic-link\` was measured (INFO commandstats, ${fmtInt(ml.ops)} requests, INFO itself left out): ${Object.keys(executed).length === 0 ? '**none**' : Object.entries(executed).map(([k, v]) => `${k}=${v}`).join(' ')}; commands the server process sent per request: ${fmtCommands(ml.sent)}.`,
+    `Redis commands while the magic-link routes were measured (INFO commandstats, ${fmtInt(mls.reduce((a, m) => a + m.ops, 0))} requests, INFO itself left out): ${Object.keys(executed).length === 0 ? '**none**' : Object.entries(executed).map(([k, v]) => `${k}=${v}`).join(' ')}; commands the server process sent per request: ${mls.map((m) => `\`${m.name}\` ${fmtCommands(m.sent)}`).join(', ')}.`,
     '',
   ].join('\n')
   publishResults('same-process', { benchmark: 'same-process', machine, config, result, redisExecuted: executed }, md, log, result.summary)

@@ -8,7 +8,7 @@
  *     onRequest hook from the cookie jar, a preHandler checking it (no verification at all: the
  *     least a session plugin of this shape costs);
  *   - `magic-link`: fastify-magic-link on RedisStore (`REDIS_URL`), GET /me behind
- *     `app.requireSession`, the plugin's routes under /auth for the login, `sendMail` into the
+ *     `preHandler: app.requireSession` (GET /me-onrequest: `onRequest: app.requireSession`), the plugin's routes under /auth for the login, `sendMail` into the
  *     link sink (`GET /__last-link`), `GET /__redis-sent` (commands sent to Redis, by name) and
  *     `GET /__ports` answering every app's port.
  *
@@ -70,6 +70,8 @@ await ml.register(magicLink, {
 })
 sink.route(ml)
 ml.get('/me', { preHandler: ml.requireSession }, async (request) => ({ user: { id: request.session!.userId } }))
+// The same check attached as a route onRequest hook (README: refuses before the body is read).
+ml.get('/me-onrequest', { onRequest: ml.requireSession }, async (request) => ({ user: { id: request.session!.userId } }))
 
 const ports = { bare: await listen(bare), 'cookie-parse': await listen(cookieParse), 'session-floor': await listen(floor) }
 ml.get('/__ports', async () => ports)
