@@ -32,7 +32,7 @@ import { createHash, createHmac, randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
-import { BENCH_SECRET, listenAndAnnounce, skip } from '../lib/server-util.js'
+import { BENCH_SECRET, countSentCommands, listenAndAnnounce, skip } from '../lib/server-util.js'
 
 if (process.env.REDIS_URL === undefined) {
   process.stderr.write('REDIS_URL is required\n')
@@ -52,12 +52,7 @@ interface Store {
 const { RedisStore } = await import(distUrl.href) as { RedisStore: new (o: { client: Redis }) => Store }
 
 const redis = new Redis(process.env.REDIS_URL)
-const sent: Record<string, number> = {}
-const send = redis.sendCommand.bind(redis)
-redis.sendCommand = ((command: { name: string }, stream?: unknown) => {
-  sent[command.name] = (sent[command.name] ?? 0) + 1
-  return send(command as never, stream as never)
-}) as typeof redis.sendCommand
+const sent = countSentCommands(redis)
 const store = new RedisStore({ client: redis })
 
 const GROUP = 11
