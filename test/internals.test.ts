@@ -163,7 +163,7 @@ t.test('CoarseClock: a timer-refreshed Date.now, a test clock read directly', as
   await new Promise((resolve) => setTimeout(resolve, CLOCK_RESOLUTION_MS * 3))
   const later = real.now()
   t.ok(later > started, 'refreshed by its timer')
-  t.ok(Date.now() - later <= CLOCK_RESOLUTION_MS + 50, `at most one resolution behind (${Date.now() - later} ms)`)
+  t.ok(Date.now() - later <= CLOCK_RESOLUTION_MS + 100, `at most one resolution (plus event-loop lag) behind: ${Date.now() - later} ms`)
   real.stop()
   await new Promise((resolve) => setTimeout(resolve, 5))
   t.ok(Math.abs(real.now() - Date.now()) <= 1, 'stopped: Date.now() again')
