@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module'
+import net from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t, { type Test } from 'tap'
-import type { Redis } from 'ioredis'
+import { Redis } from 'ioredis'
 import { RedisStore, type RedisStoreOptions } from '../src/store/redis-store.js'
 import { groupOf, type StoreEvent } from '../src/store/types.js'
 import {
@@ -359,6 +360,74 @@ t.test('a subscription is live once subscribe() resolves', async (t) => {
     await off()
   }
   t.equal(heard, sessions.length, `${heard} of ${sessions.length} revocations sent right after subscribe() were heard`)
+})
+
+t.test('a re-SUBSCRIBE cut off mid-reconnect raises no unhandled rejection, and the subscriber subscribes again', async (t) => {
+  // A TCP proxy in front of Redis that can drop every connection and cut the next SUBSCRIBE.
+  // ioredis's own auto-resubscribe left that SUBSCRIBE's rejection unhandled: with
+  // autoResendUnfulfilledCommands: false, Redis flapping under an app would have ended the process
+  // (Node's default for unhandled rejections); with the default, so would app.close() while a
+  // resubscription was pending.
+  const sockets = new Set<net.Socket>()
+  let cutNext = false
+  let cut = 0
+  let subscribedAfterCut = 0
+  const proxy = net.createServer((inbound) => {
+    const outbound = net.connect(redis.port, redis.host)
+    const close = (): void => {
+      inbound.destroy()
+      outbound.destroy()
+      sockets.delete(inbound)
+      sockets.delete(outbound)
+    }
+    sockets.add(inbound)
+    sockets.add(outbound)
+    inbound.on('data', (chunk: Buffer) => {
+      if (/subscribe/i.test(chunk.toString('latin1'))) {
+        if (cutNext) {
+          cutNext = false
+          cut++
+          close()
+          return
+        }
+        if (cut > 0) subscribedAfterCut++
+      }
+      outbound.write(chunk)
+    })
+    outbound.on('data', (chunk: Buffer) => { inbound.write(chunk) })
+    for (const s of [inbound, outbound]) {
+      s.on('error', close)
+      s.on('close', close)
+    }
+  })
+  await new Promise<void>((resolve) => { proxy.listen(0, redis.host, resolve) })
+  t.teardown(() => {
+    for (const s of sockets) s.destroy()
+    proxy.close()
+  })
+  const unhandled: unknown[] = []
+  const onUnhandled = (reason: unknown): void => { unhandled.push(reason) }
+  process.on('unhandledRejection', onUnhandled)
+  t.teardown(() => { process.off('unhandledRejection', onUnhandled) })
+
+  // As the README recommends: commands cut off by a dropped connection fail instead of being resent.
+  const client = new Redis({ host: redis.host, port: (proxy.address() as net.AddressInfo).port, retryStrategy: () => 20, autoResendUnfulfilledCommands: false })
+  client.on('error', () => {})
+  t.teardown(() => { client.disconnect() })
+  const store = storeOn(client)
+  const events: StoreEvent[] = []
+  const off = await store.subscribe((e) => { events.push(e) })
+  t.teardown(off)
+  await sleep(50)
+  cutNext = true
+  for (const s of sockets) s.destroy()
+  await waitUntil(() => cut === 1 && subscribedAfterCut > 0)
+  await waitUntil(() => client.status === 'ready')
+  await sleep(50)
+  t.same(unhandled, [], 'no unhandled rejection')
+  await store.publishFlow('f-after-the-cut')
+  await waitUntil(() => events.length > 0)
+  t.same(events, [{ type: 'flow', flowId: 'f-after-the-cut' }], 'subscribed again: notifications flow')
 })
 
 t.test('a client with an ioredis keyPrefix: sessions are listed and revoked, flows superseded', async (t) => {

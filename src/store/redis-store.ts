@@ -18,8 +18,10 @@ export interface RedisStoreOptions {
   prefix?: string
   /**
    * Connection for change notifications (pub/sub needs a connection of its own). Default: one
-   * `client.duplicate()` per store, opened on the first subscription and closed by the store when
-   * the last subscriber leaves (on `app.close()`).
+   * `client.duplicate()` per store (with `autoResubscribe: false`: the store subscribes again
+   * itself at every reconnection), opened on the first subscription and closed by the store when
+   * the last subscriber leaves (on `app.close()`). A standalone `Redis` passed here should have
+   * `autoResubscribe: false` too (see the README, "Stores").
    */
   subscriber?: Redis | Cluster
 }
@@ -62,6 +64,15 @@ export class RedisStore implements MagicLinkStore {
   readonly #listeners = new Set<StoreListener>()
   /** Key names passed to scripts as arguments: ioredis applies a client's `keyPrefix` to KEYS only. */
   readonly #argPrefix: string
+  /**
+   * Subscribes again when a standalone subscriber (re)connects ('ready'). ioredis's own
+   * auto-resubscribe sends that SUBSCRIBE without handling its rejection: a connection dropping
+   * again before the reply lost the subscription for good (autoResendUnfulfilledCommands: false),
+   * and closing during a reconnect raised an unhandled rejection. Here the rejection is caught and
+   * the next 'ready' tries again.
+   */
+  #resubscribe: () => void = noop
+
   readonly #onMessage = (channel: string, message: string): void => {
     if (channel !== this.channel) return
     const event = parseEvent(message)
@@ -254,7 +265,7 @@ export class RedisStore implements MagicLinkStore {
 
   /**
    * Waits for the SUBSCRIBE to be acknowledged, at most one second: with Redis down at boot the
-   * app still starts, and the subscriber joins (ioredis resubscribes) when Redis is back.
+   * app still starts, and the subscriber joins (#resubscribe) when Redis is back.
    */
   async #openSubscriber (): Promise<void> {
     const sub = this.#subscriberOption ?? duplicate(this.client)
@@ -263,6 +274,11 @@ export class RedisStore implements MagicLinkStore {
     // bounded by the session's accessTtl and by plain polling.
     sub.on('error', noop)
     sub.on('message', this.#onMessage)
+    // A Cluster's subscriber resubscribes by itself and handles the rejections.
+    if (!isCluster(sub)) {
+      this.#resubscribe = () => { sub.subscribe(this.channel).catch(noop) }
+      sub.on('ready', this.#resubscribe)
+    }
     await atMostOneSecond(sub.subscribe(this.channel))
   }
 
@@ -271,6 +287,7 @@ export class RedisStore implements MagicLinkStore {
     this.#subscriber = null
     if (sub === null) return
     sub.off('message', this.#onMessage)
+    sub.off('ready', this.#resubscribe)
     sub.off('error', noop)
     if (sub === this.#subscriberOption) {
       // Bounded: with Redis down, the UNSUBSCRIBE would wait in the offline queue and hang close().
@@ -289,8 +306,12 @@ async function atMostOneSecond (command: Promise<unknown>): Promise<void> {
   clearTimeout(timer)
 }
 
+function isCluster (client: Redis | Cluster): client is Cluster {
+  return 'isCluster' in client && client.isCluster
+}
+
 function duplicate (client: Redis | Cluster): Redis | Cluster {
-  return 'isCluster' in client && client.isCluster ? (client as Cluster).duplicate() : (client as Redis).duplicate()
+  return isCluster(client) ? client.duplicate() : client.duplicate({ autoResubscribe: false })
 }
 
 function parseEvent (message: string): StoreEvent | null {
