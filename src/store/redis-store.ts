@@ -274,12 +274,13 @@ export class RedisStore implements MagicLinkStore {
     // bounded by the session's accessTtl and by plain polling.
     sub.on('error', noop)
     sub.on('message', this.#onMessage)
+    await atMostOneSecond(sub.subscribe(this.channel))
+    // From now on (not before: the first connection's 'ready' would send a second SUBSCRIBE).
     // A Cluster's subscriber resubscribes by itself and handles the rejections.
     if (!isCluster(sub)) {
       this.#resubscribe = () => { sub.subscribe(this.channel).catch(noop) }
       sub.on('ready', this.#resubscribe)
     }
-    await atMostOneSecond(sub.subscribe(this.channel))
   }
 
   async #closeSubscriber (): Promise<void> {
