@@ -20,10 +20,10 @@ import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { join } from 'node:path'
 import { machineInfo, machineLine, mdTable, publishResults } from './lib/harness.js'
-import { http } from './lib/http.js'
 import { magicLinkLogin } from './lib/magic-link.js'
 import { WORK_DIR, track } from './lib/proc.js'
 import { startPrivateRedis } from './lib/redis.js'
+import { sideBySideApps } from './lib/side-by-side.js'
 import { BENCH_USER } from './lib/server-util.js'
 import { fmtRatio } from './lib/stats.js'
 
@@ -55,16 +55,8 @@ try {
     })
   })
   const base = `http://127.0.0.1:${port}`
-  const ports = JSON.parse((await http(`${base}/__ports`)).body) as Record<string, number>
   const cookie = await magicLinkLogin(base, BENCH_USER.email)
-  const apps = [
-    { name: 'bare', url: `http://127.0.0.1:${ports.bare}/me`, cookie: false, note: 'no plugin, no cookie sent' },
-    { name: 'bare-cookie-header', url: `http://127.0.0.1:${ports.bare}/me`, cookie: true, note: 'the same app, sent the session cookie (nothing parses it)' },
-    { name: 'cookie-parse', url: `http://127.0.0.1:${ports['cookie-parse']}/me`, cookie: true, note: '@fastify/cookie parses it' },
-    { name: 'session-floor', url: `http://127.0.0.1:${ports['session-floor']}/me`, cookie: true, note: '@fastify/cookie + decoration + onRequest hook + preHandler, no verification (the least a session plugin of this shape costs)' },
-    { name: 'magic-link', url: `${base}/me`, cookie: true, note: 'fastify-magic-link, `preHandler: app.requireSession`' },
-    { name: 'magic-link-onrequest', url: `${base}/me-onrequest`, cookie: true, note: 'the same, `onRequest: app.requireSession`' },
-  ]
+  const apps = await sideBySideApps(base)
   const load = async (url: string, withCookie: boolean): Promise<void> => {
     const out = await autocannon({ url, headers: withCookie ? { cookie } : {}, connections: 10, amount: requests, timeout: 60 })
     if (out.non2xx > 0 || out.errors > 0) throw new Error(`${url}: ${out.non2xx} non-2xx, ${out.errors} errors`)

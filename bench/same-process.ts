@@ -1,14 +1,14 @@
 /**
  * Authenticated route vs bare route, side by side in ONE server process
- * (`servers/side-by-side.ts`: three Fastify apps on three ports, one heap, one JIT, one CPU).
+ * (`servers/side-by-side.ts`: Fastify apps on their own ports, one heap, one JIT, one CPU).
  *
  *   npx tsx same-process.ts     (from bench/; BENCH_ROUNDS / BENCH_DURATION / BENCH_WARMUP as in
  *                                the other parts, default here 15 rounds × 3 s, 2 s warm-up)
  *
  * `sessions.ts` starts a fresh process of every target in every round, and pays for it in noise:
  * two processes of the same server differ by up to 30 % on this box. Here every round measures
- * the three apps of the same process back to back (order rotated per round) with many short
- * windows, so slow drift of the shared machine hits all three alike and the per-round ratio
+ * the apps of the same process back to back (order rotated per round) with many short
+ * windows, so slow drift of the shared machine hits them all alike and the per-round ratio
  * keeps only what differs: the plugin's work per request. Server and driver are pinned to
  * separate CPUs as in `sessions.ts`.
  */
@@ -21,6 +21,7 @@ import { magicLinkLogin } from './lib/magic-link.js'
 import { pinDriver, startServer } from './lib/proc.js'
 import { diffCommandStats, fmtCommands, readCommandStats, startPrivateRedis } from './lib/redis.js'
 import { BENCH_USER } from './lib/server-util.js'
+import { sideBySideApps, type SideBySideApp } from './lib/side-by-side.js'
 import { fmtInt, fmtRatio } from './lib/stats.js'
 
 // More, shorter rounds than the other parts (15 × 3 s; QUICK=1: 3 × 2 s); the BENCH_* knobs still win.
@@ -38,25 +39,19 @@ const machine = machineInfo()
 const redis = await startPrivateRedis()
 const server = await startServer({ name: 'same-process', file: 'servers/side-by-side.ts', env: { REDIS_URL: redis.url } })
 try {
-  const ports = JSON.parse((await http(`${server.baseUrl}/__ports`)).body) as Record<string, number>
   const cookie = await magicLinkLogin(server.baseUrl, BENCH_USER.email)
   expectStatus(await http(`${server.baseUrl}/me`), 401, 'magic-link: GET /me without a session')
-  const targets = [
-    { name: 'bare', url: `http://127.0.0.1:${ports.bare}/me`, note: 'GET /me, no plugin, no cookie sent' },
-    { name: 'bare-cookie-header', url: `http://127.0.0.1:${ports.bare}/me`, note: 'the same bare app, sent the session cookie (nothing parses it: what carrying a ~380-byte Cookie header costs)' },
-    { name: 'cookie-parse', url: `http://127.0.0.1:${ports['cookie-parse']}/me`, note: '@fastify/cookie registered, the same route, sent the session cookie (parsed, not checked)' },
-    { name: 'magic-link', url: `${server.baseUrl}/me`, note: 'fastify-magic-link: `preHandler: app.requireSession`, the session cookie' },
-    { name: 'magic-link-onrequest', url: `${server.baseUrl}/me-onrequest`, note: 'the same app and check attached as `onRequest: app.requireSession` (no preHandler hook run)' },
-  ]
-  const withCookie = (name: string): Record<string, string> | undefined => name === 'bare' ? undefined : { cookie }
+  // session-floor is the instructions part's yardstick; req/s could not resolve its 1 % here.
+  const targets = (await sideBySideApps(server.baseUrl)).filter((t) => t.name !== 'session-floor')
+  const withCookie = (t: SideBySideApp): Record<string, string> | undefined => t.cookie ? { cookie } : undefined
   for (const t of targets) {
-    const res = await http(t.url, { headers: withCookie(t.name) })
+    const res = await http(t.url, { headers: withCookie(t) })
     expectStatus(res, 200, `${t.name}: GET /me`)
     if (!res.body.includes(BENCH_USER.id)) throw new Error(`${t.name}: GET /me did not return the user: ${res.body}`)
   }
   const windows: Array<{ before: Record<string, number>, after: Record<string, number> }> = []
   const measurements: Measurement[] = targets.map((t) => {
-    const spec = { url: t.url, headers: withCookie(t.name), connections: config.connections }
+    const spec = { url: t.url, headers: withCookie(t), connections: config.connections }
     const m: Measurement = {
       name: t.name,
       unit: 'req/s',

@@ -11,11 +11,16 @@ export const BENCH_SECRET = 'bench-secret-bench-secret-bench-secret-0123456789'
 /** The user every authenticated target logs in as. */
 export const BENCH_USER = { id: 'u_bench_1', email: 'bench@example.com' }
 
+/** Listen on 127.0.0.1 (or $HOST), port `port` (0 = a free one); returns the port bound. */
+export async function listenOn (app: FastifyInstance, port: number): Promise<number> {
+  await app.listen({ host: process.env.HOST ?? '127.0.0.1', port })
+  const addr = app.server.address()
+  return typeof addr === 'object' && addr !== null ? addr.port : port
+}
+
 /** Listen on 127.0.0.1:$PORT (0 = free port), print the port for the harness, stop on SIGTERM. */
 export async function listenAndAnnounce (app: FastifyInstance, onClose?: () => Promise<void> | void): Promise<number> {
-  await app.listen({ host: process.env.HOST ?? '127.0.0.1', port: Number(process.env.PORT ?? 0) })
-  const addr = app.server.address()
-  const port = typeof addr === 'object' && addr !== null ? addr.port : Number(process.env.PORT)
+  const port = await listenOn(app, Number(process.env.PORT ?? 0))
   process.stdout.write(JSON.stringify({ event: 'listening', port }) + '\n')
   let closing = false
   const shutdown = async (): Promise<void> => {

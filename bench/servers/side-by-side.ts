@@ -12,7 +12,7 @@
  *     link sink (`GET /__last-link`), `GET /__redis-sent` (commands sent to Redis, by name) and
  *     `GET /__ports` answering every app's port.
  *
- * One process means one heap, one JIT and one CPU for all three, so the comparison carries no
+ * One process means one heap, one JIT and one CPU for all of them, so the comparison carries no
  * process-to-process luck (two processes of the same server differ by up to 30 % here). The port
  * announced to the harness is the magic-link app's.
  */
@@ -22,18 +22,14 @@ import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import { LinkSink } from '../lib/link-sink.js'
-import { BENCH_SECRET, BENCH_USER, countSentCommands, listenAndAnnounce, skip } from '../lib/server-util.js'
+import { BENCH_SECRET, BENCH_USER, countSentCommands, listenAndAnnounce, listenOn, skip } from '../lib/server-util.js'
 
 const dist = new URL('../../dist/index.js', import.meta.url)
 if (!existsSync(fileURLToPath(dist))) skip(`${fileURLToPath(dist)} does not exist: build the library first (npm run build at the repo root)`)
 if (process.env.REDIS_URL === undefined) skip('REDIS_URL is not set')
 const { default: magicLink, RedisStore } = await import(dist.href) as typeof import('../../dist/index.js')
 
-const listen = async (app: FastifyInstance): Promise<number> => {
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  const addr = app.server.address()
-  return typeof addr === 'object' && addr !== null ? addr.port : 0
-}
+const listen = async (app: FastifyInstance): Promise<number> => await listenOn(app, 0)
 
 const bare = Fastify({ logger: false })
 bare.get('/me', async () => ({ user: { id: BENCH_USER.id } }))
