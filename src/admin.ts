@@ -19,7 +19,7 @@ export interface SessionInfo {
   expiresAt: number
 }
 
-/** `app.magicLink`: session administration for admin tools (DESIGN §6). */
+/** `app.magicLink`: session administration for admin tools. */
 export interface MagicLinkApi {
   /** Revokes one session on every instance (within `session.accessTtl` if notifications are lost). Resolves false when it did not exist. */
   revokeSession (id: string): Promise<boolean>
@@ -62,7 +62,7 @@ export function createAdminApi (core: Core): MagicLinkApi {
         email: address.email,
         redirectTo: safeRedirect(options.redirectTo, core.o.redirectAllow),
         device: 'an invitation',
-        send: true,
+        deliver: true,
         invite: true,
         mail: options.send === true,
       })

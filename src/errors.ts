@@ -3,10 +3,15 @@ import createError, { type FastifyErrorConstructor } from '@fastify/error'
 type Cause = { cause?: unknown }
 type Coded<C extends string, S extends number, A extends unknown[]> = FastifyErrorConstructor<{ code: C, statusCode: S }, A>
 
-/** The error constructors of the plugin (DESIGN §8), each with a stable code and status. */
+/** The error constructors of the plugin, each with a stable code and status. */
 export interface MagicLinkErrors {
   /** A plugin option is missing or invalid; fails `app.ready()`. The message names the option. */
   OPTIONS: Coded<'FST_MAGIC_LINK_OPTIONS', 500, [detail: string]>
+  /**
+   * Boot: another plugin already decorates `request.session` in this scope (@fastify/session,
+   * @fastify/secure-session). The message names the way out.
+   */
+  CONFLICT: Coded<'FST_MAGIC_LINK_CONFLICT', 500, [detail: string]>
   /** The request body, query or cookie does not match what the route takes. */
   BAD_REQUEST: Coded<'FST_MAGIC_LINK_BAD_REQUEST', 400, [detail: string]>
   /** No valid session cookie. */
@@ -26,6 +31,7 @@ export interface MagicLinkErrors {
 /** Every error the plugin raises. Compare with `err.code`, or `instanceof errors.X`. */
 export const errors: MagicLinkErrors = {
   OPTIONS: createError('FST_MAGIC_LINK_OPTIONS', 'Invalid fastify-magic-link option %s', 500),
+  CONFLICT: createError('FST_MAGIC_LINK_CONFLICT', 'fastify-magic-link cannot be registered here: %s', 500),
   BAD_REQUEST: createError('FST_MAGIC_LINK_BAD_REQUEST', '%s', 400),
   UNAUTHORIZED: createError('FST_MAGIC_LINK_UNAUTHORIZED', 'Authentication required', 401),
   FORBIDDEN_ORIGIN: createError('FST_MAGIC_LINK_FORBIDDEN_ORIGIN', 'Cross-origin request refused', 403),

@@ -9,6 +9,7 @@ export { MemoryStore } from './store/memory-store.js'
 export type { MemoryStoreOptions } from './store/memory-store.js'
 export { RedisStore } from './store/redis-store.js'
 export type { RedisStoreOptions } from './store/redis-store.js'
+export type { RedisClient, RedisSubscriber } from './store/redis-client.js'
 export { GROUP_LENGTH, groupOf } from './store/types.js'
 export type * from './store/types.js'
 export type {

@@ -109,7 +109,7 @@ export interface HooksOptions {
   onMailError?: (error: unknown, event: { email: string, kind: 'login' | 'notice' }) => void | Promise<void>
 }
 
-/** Options of the plugin (DESIGN §3). */
+/** Options of the plugin. */
 export interface MagicLinkOptions {
   /** Required. Public origin of the app (`https://…`, or `http://localhost…` outside production). Links and Origin checks use it only, never the Host header. */
   origin: string
@@ -179,13 +179,21 @@ export interface ResolvedOptions {
   readonly now: () => number
   readonly production: boolean
   readonly maxAttempts: number
-  /** Wrong codes per address over all its flows in 24 h (THREATS T18). */
+  /** Wrong codes per address over all its flows in 24 h (SECURITY.md T18). */
   readonly maxAddressFailures: number
   readonly claimWindow: number
 }
 
-function fail (option: string, expected: string, got: unknown): never {
-  throw new errors.OPTIONS(`\`${option}\`: expected ${expected}, got ${describe(got)}`)
+function fail (option: string, expected: string, got: unknown, describeValue: (value: unknown) => string = describe): never {
+  throw new errors.OPTIONS(`\`${option}\`: expected ${expected}, got ${describeValue(got)}`)
+}
+
+/** The shape of a secret, never its value: option errors reach logs and error trackers. */
+function describeSecret (value: unknown): string {
+  if (typeof value === 'string') return `a string of ${value.length} characters`
+  if (!Array.isArray(value)) return value === null ? 'null' : typeof value
+  const bad = value.findIndex((s) => typeof s !== 'string' || s.length < 32)
+  return bad === -1 ? 'an empty array' : `an array whose item ${bad} is ${describeSecret(value[bad])}`
 }
 
 function describe (value: unknown): string {
@@ -231,7 +239,7 @@ export function resolveOptions (raw: MagicLinkOptions): ResolvedOptions {
 
   const secrets = Array.isArray(raw.secret) ? raw.secret : [raw.secret]
   if (secrets.length === 0 || !secrets.every((s) => typeof s === 'string' && s.length >= 32)) {
-    fail('secret', 'a string of at least 32 characters, or a non-empty array of them', raw.secret)
+    fail('secret', 'a string of at least 32 characters, or a non-empty array of them', raw.secret, describeSecret)
   }
 
   if (raw.store !== undefined && (raw.store === null || typeof raw.store !== 'object' || typeof raw.store.createFlow !== 'function')) {

@@ -1,13 +1,12 @@
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import fastifyCookie from '@fastify/cookie'
-import fastifyRateLimit from '@fastify/rate-limit'
 import { STATUS_CODES } from 'node:http'
+import { readCookie } from './cookies.js'
 import { errors } from './errors.js'
 import { MailSender } from './mail/sender.js'
 import { resolveOptions, type MagicLinkOptions } from './options.js'
 import { errorPage } from './pages/index.js'
-import { rateLimitStore } from './rate-limit-store.js'
 import { checkOrigin, sendPage, wantsHtml, type Core } from './routes/context.js'
 import { pollRoutes } from './routes/poll.js'
 import { requestRoute } from './routes/request.js'
@@ -21,11 +20,17 @@ import { guardStore } from './store/guard.js'
 import './augment.js'
 import './types.js'
 
-/** Plugin routes take small bodies only (THREATS T23). */
+/** Plugin routes take small bodies only (SECURITY.md T23). */
 const BODY_LIMIT = 4096
 
 async function magicLink (fastify: FastifyInstance, raw: MagicLinkOptions): Promise<void> {
   const o = resolveOptions(raw)
+  if (fastify.hasRequestDecorator('session')) {
+    throw new errors.CONFLICT('`request.session` is already decorated in this scope, most likely by ' +
+      '@fastify/session or @fastify/secure-session. fastify-magic-link is itself the session of its ' +
+      'logins: use it alone, or register the other plugin and its routes in a sibling scope ' +
+      '(app.register(async (scope) => { ... })) that does not also hold fastify-magic-link.')
+  }
   if (!fastify.hasDecorator('parseCookie')) await fastify.register(fastifyCookie)
   if (o.storeIsDefault && o.production) {
     fastify.log.warn('fastify-magic-link: using the in-memory store in production; sessions and links will not survive a restart or work across instances. Pass a RedisStore.')
@@ -34,21 +39,24 @@ async function magicLink (fastify: FastifyInstance, raw: MagicLinkOptions): Prom
     onFailure: (method, error) => fastify.log.warn({ method, err: { message: error instanceof Error ? error.message : String(error) } }, 'fastify-magic-link: store call failed'),
   })
   const sessions = new SessionManager(o, store)
+  // Where the routes really are: `prefix` under the prefix of the scope the plugin is registered
+  // in (`/api` + `/auth`), so links, forms and redirects follow them.
+  const prefix = fastify.prefix.replace(/\/+$/, '') + o.prefix
   const core: Core = {
     o,
+    prefix,
     store,
     sessions,
     mail: new MailSender(o, fastify.log),
     waiters: new FlowWaiters(),
-    page: { prefix: o.prefix, loginUrl: o.loginUrl, appName: o.appName },
+    page: { prefix, loginUrl: o.loginUrl, appName: o.appName },
   }
 
   fastify.decorateRequest('session', null)
 
   const cookieName = o.session.cookieName
   fastify.addHook('onRequest', (request, reply, done) => {
-    const cookies = request.cookies ?? fastify.parseCookie(request.headers.cookie ?? '')
-    const token = cookies[cookieName]
+    const token = readCookie(request.headers.cookie, cookieName)
     if (token === undefined || token === '') return done()
     const hit = sessions.lookup(token)
     if (hit !== undefined) {
@@ -91,7 +99,7 @@ async function magicLink (fastify: FastifyInstance, raw: MagicLinkOptions): Prom
   await fastify.register(async (scope) => routes(scope, core), { prefix: o.prefix })
 }
 
-/** Request-log serializer of the plugin's routes: the link token never reaches the logs (THREATS T10). */
+/** Request-log serializer of the plugin's routes: the link token never reaches the logs (SECURITY.md T10). */
 function redactedRequest (request: FastifyRequest): Record<string, unknown> {
   return {
     method: request.method,
@@ -110,23 +118,19 @@ async function routes (scope: FastifyInstance, core: Core): Promise<void> {
     return (data: unknown) => validate(data)
   })
   scope.setErrorHandler(errorHandler(core))
-  // JSON (and forms on the page routes) only: a text/plain body is a "simple" cross-site request (THREATS T7).
-  scope.removeContentTypeParser('text/plain')
+  // Only the plugin's own body parsers, whatever the app registered (@fastify/formbody,
+  // multipart, a lenient JSON parser): JSON here, and urlencoded forms on the two page routes
+  // below. A text/plain or form body is a "simple" cross-site request (SECURITY.md T7).
+  scope.removeAllContentTypeParsers()
+  scope.addContentTypeParser('application/json', { parseAs: 'string' }, scope.getDefaultJsonParser('error', 'error'))
   scope.addHook('onRoute', (route) => { route.bodyLimit ??= BODY_LIMIT })
   scope.addHook('onRequest', async (request, reply) => {
     reply.header('cache-control', 'no-store')
     // Before the rate limiter: a cross-site request neither counts nor changes anything.
     if (request.method !== 'GET' && request.method !== 'HEAD') checkOrigin(core, request)
   })
-  if (core.o.rateLimit !== false) {
-    await scope.register(fastifyRateLimit, {
-      global: false,
-      store: rateLimitStore(core.store, 'ip:'),
-      errorResponseBuilder: (_request, context) => new errors.RATE_LIMITED(Math.ceil(context.ttl / 1000)),
-    })
-  }
 
-  // JSON only: a form or text body is refused with 415 (THREATS T7, a simple-request CSRF).
+  // JSON only: a form or text body is refused with 415 (SECURITY.md T7, a simple-request CSRF).
   await scope.register(async (json) => {
     requestRoute(json, core)
     pollRoutes(json, core)
@@ -154,10 +158,19 @@ function parseForm (body: string): Record<string, string | string[]> {
 
 function errorHandler (core: Core) {
   // Browsers land on these routes from the mail and its pages: their errors are pages too.
-  const pages = [`${core.o.prefix}/verify`, `${core.o.prefix}/revoke`]
+  const pages = [`${core.prefix}/verify`, `${core.prefix}/revoke`]
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     let e: FastifyError = error
     if (error.code === 'FST_ERR_VALIDATION') e = new errors.BAD_REQUEST(error.message.slice(0, 200))
+    // An app-wide limiter (@fastify/rate-limit with `global: true`) also guards these routes; its
+    // 429, in whatever shape the app's `errorResponseBuilder` gives it, is answered in the
+    // plugin's, so clients see one code for "slow down" and keep the limiter's Retry-After.
+    const retryAfter = reply.getHeader('retry-after')
+    if ((e.statusCode === 429 || (e.statusCode === undefined && retryAfter !== undefined)) && e.code !== 'FST_MAGIC_LINK_RATE_LIMITED') {
+      const seconds = Number(retryAfter)
+      e = new errors.RATE_LIMITED(Number.isFinite(seconds) && seconds > 0 ? Math.ceil(seconds) : 60)
+      if (retryAfter === undefined) reply.header('retry-after', 60)
+    }
     const status = e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 600 ? e.statusCode : 500
     if (status >= 500 && e.code !== 'FST_MAGIC_LINK_STORE_UNAVAILABLE') {
       request.log.error({ err: error }, 'fastify-magic-link: internal error')
@@ -170,7 +183,7 @@ function errorHandler (core: Core) {
   }
 }
 
-/** The plugin (DESIGN §2): `app.register(magicLink, options)`. */
+/** The plugin: `app.register(magicLink, options)`. */
 export const fastifyMagicLink: FastifyPluginAsync<MagicLinkOptions> = fp(magicLink, {
   fastify: '5.x',
   name: 'fastify-magic-link',

@@ -54,15 +54,19 @@ t.test('startRedis: a private server, killed and restarted on the same port', as
   t.notOk(await listening(redis.port), 'a killed server is gone at once')
   await t.rejects(client.get('k'), 'commands fail while it is down')
 
+  // Listen before restarting: the client may reconnect (and emit 'ready') before a listener
+  // attached afterwards would exist, and that wait would never end.
+  let ready = once(client, 'ready')
   await redis.restart()
   t.ok(await listening(redis.port), 'restarted on the same port')
-  await once(client, 'ready')
+  await ready
   t.equal(await client.get('k'), null, 'the client reconnects; nothing was persisted')
   t.equal(await client.set('k', 'w'), 'OK')
 
+  ready = once(client, 'ready')
   await redis.restart()
   t.equal(await redis.client().get('k'), null, 'restart of a running server starts it afresh')
-  await once(client, 'ready')
+  await ready
 
   await redis.stop()
   t.equal(client.status, 'end', 'stop() quits the tracked clients')

@@ -8,7 +8,7 @@ import { guardStore } from '../src/store/guard.js'
 import { MemoryStore } from '../src/store/memory-store.js'
 import { compile } from '../src/routes/validate.js'
 import { safeRedirect } from '../src/routes/redirect.js'
-import { flowSecrets, safeEqual, normalizeMatchCode, normalizeOtp, matchCode, otpCode } from '../src/crypto.js'
+import { flowSecrets, safeEqual, normalizeMatchCode, normalizeOtp, matchCodeFor, otpCode, randomSecret } from '../src/crypto.js'
 import type { MagicLinkStore } from '../src/store/types.js'
 
 t.test('parseDuration', async (t) => {
@@ -141,8 +141,18 @@ t.test('codes and constant-time comparison', async (t) => {
   t.equal(normalizeMatchCode('AEI-OUY'), null, 'vowels are not in the alphabet')
   t.equal(normalizeOtp('012 345'), '012345')
   t.equal(normalizeOtp('12345'), null)
-  const codes = new Set(Array.from({ length: 200 }, () => matchCode()))
-  t.ok(codes.size > 190)
+  const secrets = Array.from({ length: 2000 }, () => randomSecret())
+  const codes = secrets.map(matchCodeFor)
+  t.ok(codes.every((c) => /^[BCDFGHJKLMNPQRSTVWXZ]{3}-[BCDFGHJKLMNPQRSTVWXZ]{3}$/.test(c)), 'XXX-XXX from the alphabet')
+  t.ok(new Set(codes).size > 1990, 'different poll secrets give different codes')
+  t.equal(matchCodeFor(secrets[0] as string), codes[0], 'the same poll secret gives the same code again')
+  // Every letter of the alphabet at every position, about equally often (2000/20 = 100 each).
+  for (const pos of [0, 1, 2, 4, 5, 6]) {
+    const counts = new Map<string, number>()
+    for (const c of codes) counts.set(c[pos] as string, (counts.get(c[pos] as string) ?? 0) + 1)
+    t.equal(counts.size, 20, `position ${pos}: all 20 letters`)
+    t.ok(Math.max(...counts.values()) < 160, `position ${pos}: no letter far above its share`)
+  }
   t.match(otpCode(), /^[0-9]{6}$/)
 })
 

@@ -1,6 +1,6 @@
 /**
  * `fastify-magic-link/client`: a dependency-free browser helper for the plugin's JSON routes
- * (DESIGN §9): `login(email)` then `waitForSession()`, with the RFC 8628 polling rules (interval,
+ *: `login(email)` then `waitForSession()`, with the RFC 8628 polling rules (interval,
  * `slow_down`), long-poll and abort handled. Runs wherever `fetch` and `AbortSignal` exist.
  *
  * ```ts

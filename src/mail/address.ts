@@ -102,7 +102,7 @@ function trimSpaces (s: string): string {
 /**
  * Turns untrusted input into the single envelope recipient of a login mail, or refuses it.
  *
- * The rules follow THREATS T11 and DESIGN §7: the address that is validated, rate-limited,
+ * The rules follow SECURITY.md T11: the address that is validated, rate-limited,
  * looked up and mailed must be one and the same string, and no mail library, MTA or mailbox
  * provider may read it as more than one recipient or as a different one.
  *

@@ -3,7 +3,7 @@ import type { MailMessage, ResolvedOptions } from '../options.js'
 import { renderDefaultMail, renderSignInNotice, type MailContext, type NoticeContext, type RenderedMail } from './template.js'
 
 /**
- * Sends mail off the request path: `POST /request` never waits on SMTP (THREATS T12: a slow or
+ * Sends mail off the request path: `POST /request` never waits on SMTP (SECURITY.md T12: a slow or
  * failing send must not change the response or its timing). Failures go to the log, without
  * the link, and to `hooks.onMailError`.
  */

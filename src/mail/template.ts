@@ -4,7 +4,7 @@ import { escapeHtml } from '../html.js'
 export interface MailContext {
   /** The normalized recipient (see `normalizeEmail`). */
   email: string
-  /** The verify link, built from the configured origin only (THREATS T8). */
+  /** The verify link, built from the configured origin only (SECURITY.md T8). */
   link: string
   /** The 6-digit code for the asking device, or `null` when the `otp` option is off. */
   otp: string | null
@@ -25,7 +25,7 @@ export interface RenderedMail {
   html: string
 }
 
-/** What the "new sign-in" notice sent after a cross-device login is given (THREATS T6 (c)). */
+/** What the "new sign-in" notice sent after a cross-device login is given (SECURITY.md T6). */
 export interface NoticeContext {
   /** The account's normalized address. */
   email: string
@@ -88,7 +88,7 @@ function page (title: string, inner: string): string {
  * The default login mail: a button and the raw link, the 6-digit code when enabled, who asked
  * (browser and system, time), how long the link lives, and what to do if it wasn't you.
  * The subject is fixed text plus `appName` (configuration), never the address or the device:
- * header fields carry no user input (THREATS T11), and it is also what lock screens show.
+ * header fields carry no user input (SECURITY.md T11), and it is also what lock screens show.
  */
 export function renderDefaultMail (ctx: MailContext): RenderedMail {
   const subject = `Sign in to ${ctx.appName}`
@@ -131,7 +131,7 @@ export function renderDefaultMail (ctx: MailContext): RenderedMail {
 
 /**
  * The "new sign-in" notice sent to the account after a cross-device approval handed a session
- * to another device: the one signal a victim of remote phishing gets (THREATS T6 (c), RFC 8628
+ * to another device: the one signal a victim of remote phishing gets (SECURITY.md T6, RFC 8628
  * §5.4). Fixed subject, same escaping as the login mail.
  */
 export function renderSignInNotice (ctx: NoticeContext): RenderedMail {

@@ -1,6 +1,6 @@
 /**
  * The User-Agent header is attacker-controlled text that ends up in the login mail and on the
- * verify page (THREATS T21). Only a label from the fixed vocabulary below ever leaves this
+ * verify page (SECURITY.md T21). Only a label from the fixed vocabulary below ever leaves this
  * module, so no byte of the header is echoed, escaped or not.
  */
 

@@ -12,7 +12,7 @@ export interface PageCommon {
 }
 
 // One stylesheet for every page, allowed by hash: the CSP needs no 'unsafe-inline' and the
-// pages load nothing from anywhere (THREATS T10, T21).
+// pages load nothing from anywhere (SECURITY.md T10, T21).
 const STYLE = [
   ':root{color-scheme:light dark;--bg:#f3f4f6;--fg:#16191d;--muted:#59616c;--card:#fff;--line:#d8dce2;--accent:#2352cc;--on-accent:#fff;--note:#fff7e0;--note-line:#e0b43c;--err:#b42318}',
   '@media (prefers-color-scheme:dark){:root{--bg:#101317;--fg:#e6e9ed;--muted:#9aa3ae;--card:#1a1f26;--line:#2f3640;--accent:#7098ff;--on-accent:#0b1020;--note:#2a2413;--note-line:#8c6c1d;--err:#ff8b80}}',
@@ -49,7 +49,7 @@ export function routeUrl (prefix: string, route: string): string {
 }
 
 // Defense in depth behind option validation: a link out of the pages only ever goes to a
-// same-origin path, never `javascript:`, `//host` or `/\host` (THREATS T9, T21).
+// same-origin path, never `javascript:`, `//host` or `/\host` (SECURITY.md T9, T21).
 function safePath (url: string): string {
   return /^\/(?![/\\])/.test(url) ? url : '/'
 }
@@ -93,7 +93,7 @@ export function startAgainHtml (c: PageCommon, label = 'Start again'): string {
   return `<p><a class="button" href="${escapeHtml(safePath(c.loginUrl))}">${escapeHtml(label)}</a></p>`
 }
 
-/** A hidden `token` field: the token travels in the POST body, never in a URL (THREATS T10). */
+/** A hidden `token` field: the token travels in the POST body, never in a URL (SECURITY.md T10). */
 export function tokenInput (token: string): string {
   return `<input type="hidden" name="token" value="${escapeHtml(token)}">`
 }

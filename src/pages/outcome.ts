@@ -68,7 +68,7 @@ export function gonePage (c: GonePageInput): string {
 
 /**
  * `409` for a link that was already used. Signing that session out needs the address typed in:
- * a scanner that clicks buttons does not type it, so it cannot sign anyone out (THREATS T4, T5).
+ * a scanner that clicks buttons does not type it, so it cannot sign anyone out (SECURITY.md T4, T5).
  */
 export function usedPage (c: UsedPageInput): string {
   return layout(c, 'This link was already used', [
@@ -86,7 +86,7 @@ export function usedPage (c: UsedPageInput): string {
   ].join('\n'))
 }
 
-/** `200` after a cross-device approval. This browser gets no session (THREATS T5). */
+/** `200` after a cross-device approval. This browser gets no session (SECURITY.md T5). */
 export function approvedPage (c: ApprovedPageInput): string {
   return layout(c, 'Approved. Return to your other device', [
     `<p>The sign-in from ${deviceHtml(c.device)} is approved. Go back to that device: it continues there.</p>`,

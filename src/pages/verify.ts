@@ -35,7 +35,7 @@ export interface OtherBrowserPageInput extends PageCommon {
 
 /**
  * `GET /verify` in the browser that asked (it holds the flow's binding cookie). Opening the link
- * changes nothing; only the button posts (THREATS T4).
+ * changes nothing; only the button posts (SECURITY.md T4).
  */
 export function sameBrowserPage (c: SameBrowserPageInput): string {
   return layout(c, 'Sign in', [
@@ -55,7 +55,7 @@ function codeError (error: string | undefined, attemptsLeft: number | undefined)
 
 /**
  * `GET /verify` in another browser: approval needs the code shown on the asking screen, so a
- * scanner or a victim clicking an attacker's link cannot approve (THREATS T5, T6). There is
+ * scanner or a victim clicking an attacker's link cannot approve (SECURITY.md T5, T6). There is
  * deliberately no "deny" button: scanners click buttons, and one would kill real logins (T4).
  */
 export function otherBrowserPage (c: OtherBrowserPageInput): string {
@@ -85,7 +85,7 @@ export interface InvitePageInput extends PageCommon {
 /**
  * `GET /verify` of an invitation (`app.magicLink.createLink`): there is no asking browser, so the
  * person proves the address the link was sent to by typing it, which a scanner that clicks
- * buttons cannot do (THREATS T4, T5).
+ * buttons cannot do (SECURITY.md T4, T5).
  */
 export function invitePage (c: InvitePageInput): string {
   return layout(c, `Sign in to ${c.appName}`, [

@@ -1,4 +1,5 @@
-import type { FastifyContextConfig, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
+import { readCookie, setCookie } from '../cookies.js'
 import { sha256 } from '../crypto.js'
 import { errors } from '../errors.js'
 import { describeUserAgent } from '../mail/user-agent.js'
@@ -12,6 +13,8 @@ import type { MagicLinkStore } from '../store/types.js'
 /** Everything the route groups share. */
 export interface Core {
   o: ResolvedOptions
+  /** The routes' full path prefix: the registering scope's prefix, then `prefix` (`'/api/auth'`). */
+  prefix: string
   store: MagicLinkStore
   sessions: SessionManager
   mail: MailSender
@@ -33,18 +36,16 @@ export function splitToken (value: unknown): { flowId: string, secret: string } 
 
 /** SHA-256 of this browser's poll secret when its binding cookie belongs to `flowId`. */
 export function bindingFor (core: Core, request: FastifyRequest, flowId: string): string | null {
-  const b = splitToken(request.cookies[core.o.flowCookieName])
+  const b = splitToken(readCookie(request.headers.cookie, core.o.flowCookieName))
   return b !== null && b.flowId === flowId ? sha256(b.secret) : null
 }
 
 export function setBinding (core: Core, reply: FastifyReply, value: string): void {
-  reply.setCookie(core.o.flowCookieName, value, {
-    path: '/', httpOnly: true, secure: core.o.secure, sameSite: 'lax', maxAge: Math.ceil(core.o.linkTtl / 1000),
-  })
+  setCookie(reply, core.o.flowCookieName, value, Math.ceil(core.o.linkTtl / 1000), core.o.secure)
 }
 
 export function clearBinding (core: Core, reply: FastifyReply): void {
-  reply.setCookie(core.o.flowCookieName, '', { path: '/', httpOnly: true, secure: core.o.secure, sameSite: 'lax', maxAge: 0 })
+  setCookie(reply, core.o.flowCookieName, '', 0, core.o.secure)
 }
 
 export function deviceOf (request: FastifyRequest): string {
@@ -52,21 +53,28 @@ export function deviceOf (request: FastifyRequest): string {
 }
 
 /**
- * CSRF guard for state-changing routes (THREATS T7, T22): a present `Origin` must be ours, and
+ * CSRF guard for state-changing routes (SECURITY.md T7, T22): a present `Origin` must be ours, and
  * a browser that says `Sec-Fetch-Site: cross-site` is refused. Clients without either header
  * (curl, servers) pass: they carry no ambient cookies of a victim.
  */
 export function checkOrigin (core: Core, request: FastifyRequest): void {
   const origin = request.headers.origin
   const site = request.headers['sec-fetch-site']
-  if (site === 'cross-site') throw new errors.FORBIDDEN_ORIGIN()
+  if (site === 'cross-site') throw forbidden(core, 'the browser sent Sec-Fetch-Site: cross-site')
   // The plugin's pages send `Referrer-Policy: no-referrer`, so browsers post their forms with
   // `Origin: null`; Fetch Metadata (set by the browser, not by pages) then vouches for them.
   if (origin === 'null' && site === 'same-origin') return
-  if (origin !== undefined && origin !== core.o.origin) throw new errors.FORBIDDEN_ORIGIN()
+  if (origin !== undefined && origin !== core.o.origin) throw forbidden(core, `Origin ${JSON.stringify(origin.slice(0, 100))} is not the app's origin`)
 }
 
-/** Headers of every HTML page (THREATS T10, T21). */
+/** Outside production the 403 says what was expected: a mismatched `origin` option is the usual first-hour mistake. */
+function forbidden (core: Core, why: string): Error {
+  const error = new errors.FORBIDDEN_ORIGIN()
+  if (!core.o.production) error.message = `Cross-origin request refused: ${why}; expected requests from ${core.o.origin} (the \`origin\` option)`
+  return error
+}
+
+/** Headers of every HTML page (SECURITY.md T10, T21). */
 export function sendPage (reply: FastifyReply, status: number, html: string): FastifyReply {
   return reply
     .code(status)
@@ -112,7 +120,25 @@ export function wantsHtml (request: FastifyRequest): boolean {
 
 type Limits = Exclude<ResolvedOptions['rateLimit'], false>
 
-/** Route config for the per-IP limiter, or none when `rateLimit: false`. */
-export function ipLimit (core: Core, pick: (limits: Limits) => { max: number, timeWindow: number }): FastifyContextConfig {
-  return core.o.rateLimit === false ? {} : ({ rateLimit: pick(core.o.rateLimit) } as FastifyContextConfig)
+/**
+ * The per-IP limit of a route, as a route `onRequest` hook (after the scope's Origin check, so a
+ * refused cross-site request is not counted), or nothing when `rateLimit: false`. Counted in the
+ * plugin's store, so limits hold across instances. The plugin keeps its own limiter rather than
+ * @fastify/rate-limit's route config: an app-wide @fastify/rate-limit would read that config too,
+ * count every request twice and answer with the app's error shape.
+ */
+export function ipLimit (core: Core, route: string, pick: (limits: Limits) => { max: number, timeWindow: number }): { onRequest?: onRequestHookHandler } {
+  if (core.o.rateLimit === false) return {}
+  const { max, timeWindow } = pick(core.o.rateLimit)
+  return {
+    onRequest (request, reply, done) {
+      core.store.hit(`ip:${route}:${request.ip}`, timeWindow).then(({ count, ttlMs }) => {
+        const reset = Math.max(1, Math.ceil(ttlMs / 1000))
+        reply.header('x-ratelimit-limit', max).header('x-ratelimit-remaining', Math.max(0, max - count)).header('x-ratelimit-reset', reset)
+        if (count <= max) return done()
+        reply.header('retry-after', reset)
+        done(new errors.RATE_LIMITED(reset))
+      }, done)
+    },
+  }
 }

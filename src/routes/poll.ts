@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { readCookie } from '../cookies.js'
 import { normalizeOtp, sha256 } from '../crypto.js'
 import { errors } from '../errors.js'
 import type { ClaimResult } from '../store/types.js'
@@ -7,7 +8,7 @@ import { clearBinding, deviceOf, fireHook, ipLimit, publishWhenSent, resolveUser
 import { codeBody, emptyBody, pollQuery } from './schemas.js'
 
 function bindingCookie (core: Core, request: FastifyRequest): { flowId: string, pollHash: string } {
-  const b = splitToken(request.cookies[core.o.flowCookieName])
+  const b = splitToken(readCookie(request.headers.cookie, core.o.flowCookieName))
   if (b === null) throw new errors.BAD_REQUEST('Missing or malformed login cookie: send back the cookie set by POST /request')
   return { flowId: b.flowId, pollHash: sha256(b.secret) }
 }
@@ -32,10 +33,10 @@ export function pollRoutes (scope: FastifyInstance, core: Core): void {
   const { o } = core
 
   // RFC 8628 §3.4/3.5 semantics over a cookie instead of a device_code: the poll secret never
-  // appears in a URL (THREATS T10, T20).
+  // appears in a URL (SECURITY.md T10, T20).
   scope.post('/poll', {
     schema: { querystring: pollQuery, body: emptyBody },
-    config: ipLimit(core, (l) => ({ max: l.pollPerMinute, timeWindow: 60_000 })),
+    ...ipLimit(core, 'poll', (l) => ({ max: l.pollPerMinute, timeWindow: 60_000 })),
   }, async (request, reply) => {
     const { flowId, pollHash } = bindingCookie(core, request)
     const wait = Math.min(30, Number((request.query as { wait?: string }).wait ?? '0')) * 1000
@@ -85,7 +86,7 @@ export function pollRoutes (scope: FastifyInstance, core: Core): void {
   // The 6-digit code from the mail, typed on the asking device: the scanner-proof path.
   scope.post('/code', {
     schema: { body: codeBody },
-    config: ipLimit(core, (l) => ({ max: l.verifyPerMinute, timeWindow: 60_000 })),
+    ...ipLimit(core, 'code', (l) => ({ max: l.verifyPerMinute, timeWindow: 60_000 })),
   }, async (request, reply) => {
     if (!o.otp) throw new errors.INVALID_CODE()
     const { flowId, pollHash } = bindingCookie(core, request)

@@ -1,7 +1,7 @@
 import { isLocalPath } from '../options.js'
 
 /**
- * `redirectTo` (THREATS T9): a same-origin path under an allowed prefix, or the default (the
+ * `redirectTo` (SECURITY.md T9): a same-origin path under an allowed prefix, or the default (the
  * first allowed prefix). Anything with a scheme, `//`, a backslash, dot segments, percent-encoded
  * dots, slashes or backslashes (which browsers may decode into `..` or `//`), or characters
  * outside printable ASCII falls back to the default.

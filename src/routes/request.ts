@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify'
-import { flowSecrets, hmac, matchCode, normalizeMatchCode, otpCode, sha256 } from '../crypto.js'
+import { readCookie } from '../cookies.js'
+import { flowSecrets, hmac, matchCodeFor, normalizeMatchCode, otpCode, safeEqual, sha256 } from '../crypto.js'
 import { errors } from '../errors.js'
 import { normalizeEmail } from '../mail/address.js'
-import { GROUP_LENGTH } from '../store/types.js'
-import { deviceOf, fireHook, ipLimit, setBinding, type Core } from './context.js'
+import { GROUP_LENGTH, groupOf } from '../store/types.js'
+import { deviceOf, fireHook, ipLimit, setBinding, splitToken, type Core } from './context.js'
 import { requestBody } from './schemas.js'
 import { safeRedirect } from './redirect.js'
 
@@ -27,17 +28,24 @@ export interface StartedFlow {
   matchCode: string
   otp: string | null
   expiresAt: number
-  /** A mail went out (within the address's budget). */
+  /**
+   * Within the address's mail budget: the flow is the address's live one and its mail (or, for an
+   * address that gets none, its decoy) went out. The same for known and unknown addresses.
+   */
   sent: boolean
 }
 
-/** Creates a flow in one store call and, when it is within the address's budget, queues its mail. */
-export async function startFlow (core: Core, f: { email: string, redirectTo: string, device: string, send: boolean, invite: boolean, mail?: boolean }): Promise<StartedFlow> {
+/**
+ * Creates a flow in one store call and, when it is within the address's budget, queues its mail
+ * (`deliver`: a real mail; otherwise a decoy that is rendered and dropped). The budget is spent
+ * alike either way, so nothing that follows from it tells a known address from an unknown one.
+ */
+export async function startFlow (core: Core, f: { email: string, redirectTo: string, device: string, deliver: boolean, invite: boolean, mail?: boolean }): Promise<StartedFlow> {
   const { o } = core
   const now = o.now()
   const { id, link: linkSecret, poll: pollSecret } = flowSecrets()
   const flowId = emailGroup(core, f.email) + id
-  const code = matchCode()
+  const code = matchCodeFor(pollSecret)
   const otp = o.otp && !f.invite ? otpCode() : null
   const expiresAt = now + o.linkTtl
   const { sent } = await core.store.createFlow({
@@ -56,29 +64,45 @@ export async function startFlow (core: Core, f: { email: string, redirectTo: str
   }, {
     now,
     ttlMs: o.linkTtl * 2,
-    send: f.send,
+    send: true,
     minGapMs: o.rateLimit === false || f.invite ? 0 : o.rateLimit.emailInterval,
     perHour: o.rateLimit === false || f.invite ? Number.MAX_SAFE_INTEGER : o.rateLimit.emailPerHour,
   })
-  const link = `${o.origin}${o.prefix}/verify?token=${flowId}.${linkSecret}`
+  const link = `${o.origin}${core.prefix}/verify?token=${flowId}.${linkSecret}`
   if (f.mail !== false) {
     const ctx = { email: f.email, link, otp, requestedAt: new Date(now), device: f.device, appName: o.appName, expiresInMinutes: Math.round(o.linkTtl / 60_000) }
-    if (sent) core.mail.login(ctx)
+    if (sent && f.deliver) core.mail.login(ctx)
     else core.mail.decoy(ctx)
   }
   return { flowId, link, binding: `${flowId}.${pollSecret}`, matchCode: code, otp, expiresAt, sent }
 }
 
 /**
+ * The browser's own live flow for `email`, when its binding cookie holds one: asking again within
+ * the address's mail interval sends no mail, so the flow whose mail did go out must stay the one
+ * this browser completes (its link, its mail code, its polls). The match code is derived from the
+ * poll secret, so the same code is shown again.
+ */
+async function liveFlowOf (core: Core, cookieHeader: string | undefined, email: string): Promise<{ matchCode: string, expiresIn: number } | null> {
+  const binding = splitToken(readCookie(cookieHeader, core.o.flowCookieName))
+  if (binding === null || groupOf(binding.flowId) !== emailGroup(core, email)) return null
+  const flow = await core.store.getFlow(binding.flowId)
+  const now = core.o.now()
+  if (flow === null || flow.state !== 'pending' || flow.invite || now >= flow.expiresAt ||
+    flow.email !== email || !safeEqual(flow.pollHash, sha256(binding.secret))) return null
+  return { matchCode: matchCodeFor(binding.secret), expiresIn: Math.floor((flow.expiresAt - now) / 1000) }
+}
+
+/**
  * POST /request: the same 202 bytes (but the match code) for known, unknown, rate-limited and
- * well-formed addresses (THREATS T12). Unknown addresses get a decoy flow that polls `pending`
+ * well-formed addresses (SECURITY.md T12). Unknown addresses get a decoy flow that polls `pending`
  * until it expires, exactly like a real one.
  */
 export function requestRoute (scope: FastifyInstance, core: Core): void {
   const { o } = core
   scope.post('/request', {
     schema: { body: requestBody },
-    config: ipLimit(core, (l) => ({ max: l.ipMax, timeWindow: l.ipWindow })),
+    ...ipLimit(core, 'request', (l) => ({ max: l.ipMax, timeWindow: l.ipWindow })),
   }, async (request, reply) => {
     if (o.beforeRequest !== null && o.beforeRequest !== undefined) await o.beforeRequest(request)
     const body = request.body as { email: string, redirectTo?: string }
@@ -89,8 +113,11 @@ export function requestRoute (scope: FastifyInstance, core: Core): void {
 
     const user = await o.users.find(email)
     const known = user !== null
-    const flow = await startFlow(core, { email, redirectTo, device: deviceOf(request), send: known || o.users.create !== undefined, invite: false })
+    const flow = await startFlow(core, { email, redirectTo, device: deviceOf(request), deliver: known || o.users.create !== undefined, invite: false })
     fireHook(request, 'onLoginRequested', o.hooks.onLoginRequested, { email, known, request })
+    // Asked again within the mail interval: no new mail, so this browser keeps the flow it has.
+    const live = flow.sent ? null : await liveFlowOf(core, request.headers.cookie, email)
+    if (live !== null) return reply.code(202).send({ status: 'pending', interval: o.pollInterval, expiresIn: live.expiresIn, matchCode: live.matchCode })
     setBinding(core, reply, flow.binding)
     return reply.code(202).send({ status: 'pending', interval: o.pollInterval, expiresIn: Math.floor(o.linkTtl / 1000), matchCode: flow.matchCode })
   })

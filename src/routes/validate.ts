@@ -1,7 +1,7 @@
 /**
  * A validator for the small JSON-schema subset the plugin's routes use, compiled per schema.
  * Why not Fastify's Ajv: its defaults coerce types (`coerceTypes: 'array'` turns `["a@b.c"]`
- * into `"a@b.c"`) and strip unknown fields; these routes must refuse both (THREATS T23), without
+ * into `"a@b.c"`) and strip unknown fields; these routes must refuse both (SECURITY.md T23), without
  * changing the app's own validator.
  */
 export interface StringSchema { type: 'string', minLength?: number, maxLength?: number, pattern?: string, description?: string }

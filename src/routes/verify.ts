@@ -11,7 +11,7 @@ import {
 } from './context.js'
 import { revokeBody, verifyBody, verifyQuery } from './schemas.js'
 
-/** The page for a link that can no longer be used, with its status (DESIGN §4). */
+/** The page for a link that can no longer be used, with its status. */
 function deadLinkPage (core: Core, reason: InvalidReason, token: string, flow: FlowRecord | null): { status: number, html: string } {
   if (reason === 'denied') {
     return { status: 410, html: errorPage({ ...core.page, title: 'This sign-in was stopped', message: 'Too many wrong codes were typed for this link. Ask for a new link to sign in.' }) }
@@ -39,10 +39,12 @@ async function flowOf (core: Core, token: string): Promise<{ flow: FlowRecord, f
 
 export function verifyRoutes (scope: FastifyInstance, core: Core): void {
   const { o } = core
-  const attemptLimit = ipLimit(core, (l) => ({ max: l.verifyPerMinute, timeWindow: 60_000 }))
+  const perMinute = (l: { verifyPerMinute: number }): { max: number, timeWindow: number } => ({ max: l.verifyPerMinute, timeWindow: 60_000 })
 
-  // GET (and HEAD, through exposeHeadRoutes) never changes state: mail scanners open links (THREATS T4).
-  scope.get('/verify', { schema: { querystring: verifyQuery } }, async (request, reply) => {
+  // GET and HEAD never change state: mail scanners open links (SECURITY.md T4). HEAD is served
+  // whatever the app's `exposeHeadRoutes` says: a scanner's HEAD must not fall through to the
+  // app's 404 handler, which logs the URL, token included.
+  scope.get('/verify', { schema: { querystring: verifyQuery }, exposeHeadRoute: true }, async (request, reply) => {
     const token = (request.query as { token?: string }).token ?? ''
     const found = await flowOf(core, token)
     if (found === null) return sendPage(reply, 410, gonePage({ ...core.page, reason: 'unknown' }))
@@ -63,7 +65,7 @@ export function verifyRoutes (scope: FastifyInstance, core: Core): void {
     return sendPage(reply, 200, otherBrowserPage({ ...core.page, token, device: flow.device, requestedAt: new Date(flow.createdAt), now: new Date(o.now()) }))
   })
 
-  scope.post('/verify', { schema: { body: verifyBody }, config: attemptLimit }, async (request, reply) => {
+  scope.post('/verify', { schema: { body: verifyBody }, ...ipLimit(core, 'verify', perMinute) }, async (request, reply) => {
     const html = wantsHtml(request)
     const { token, code, email } = request.body as { token: string, code?: string, email?: string }
     const parts = splitToken(token)
@@ -126,8 +128,8 @@ export function verifyRoutes (scope: FastifyInstance, core: Core): void {
   })
 
   // "Not you? Sign that session out": the person types their own address, which a scanner that
-  // clicks buttons cannot do (THREATS T4/T5); nothing is revoked otherwise.
-  scope.post('/revoke', { schema: { body: revokeBody }, config: attemptLimit }, async (request, reply) => {
+  // clicks buttons cannot do (SECURITY.md T4/T5); nothing is revoked otherwise.
+  scope.post('/revoke', { schema: { body: revokeBody }, ...ipLimit(core, 'revoke', perMinute) }, async (request, reply) => {
     const html = wantsHtml(request)
     const { token, email } = request.body as { token: string, email: string }
     const found = await flowOf(core, token)

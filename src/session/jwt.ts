@@ -55,9 +55,13 @@ export class SessionTokens {
 
   /**
    * Verifies signature and claims, except expiry: an expired but genuine token is what a refresh
-   * starts from. Returns null for anything not ours.
+   * starts from. Returns null for anything not ours. The plugin's own tokens carry neither `nbf`
+   * nor `iat`; a token that does (minted with the app's key by something else) is refused while
+   * `nbf` is ahead of `nowMs` (RFC 7519 §4.1.5, no leeway), when `iat` is more than a minute
+   * ahead (clock skew between instances aside, it was not issued yet), and when either is not a
+   * number.
    */
-  async verify (token: string): Promise<SessionClaims | null> {
+  async verify (token: string, nowMs: number): Promise<SessionClaims | null> {
     if (token.length > 8192) return null
     const byKid = await this.#byKid
     try {
@@ -69,6 +73,9 @@ export class SessionTokens {
       if (protectedHeader.typ !== SESSION_TYP) return null
       const c = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>
       if (c.iss !== this.#issuer || c.aud !== SESSION_AUD) return null
+      const now = Math.floor(nowMs / 1000)
+      if (c.nbf !== undefined && !(typeof c.nbf === 'number' && c.nbf <= now)) return null
+      if (c.iat !== undefined && !(typeof c.iat === 'number' && c.iat <= now + 60)) return null
       if (typeof c.sid !== 'string' || typeof c.sub !== 'string' || typeof c.exp !== 'number' ||
         typeof c.cat !== 'number' || typeof c.sxp !== 'number' || c.dat === null || typeof c.dat !== 'object') return null
       return { sid: c.sid, sub: c.sub, dat: c.dat as Record<string, unknown>, cat: c.cat, sxp: c.sxp, exp: c.exp }

@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify'
+import { setCookie } from '../cookies.js'
 import { randomSecret, sha256 } from '../crypto.js'
 import { errors } from '../errors.js'
 import { GROUP_LENGTH, type MagicLinkStore, type SessionRecord } from '../store/types.js'
@@ -7,7 +8,7 @@ import { LruCache } from './cache.js'
 import { CoarseClock } from './clock.js'
 import { SessionTokens, type SessionClaims } from './jwt.js'
 
-/** `request.session` (DESIGN §6). */
+/** `request.session`. */
 export interface MagicLinkSession {
   /** Public session id (as listed by `GET /sessions`); not the secret in the cookie. */
   readonly id: string
@@ -103,7 +104,7 @@ export class SessionManager {
     return until !== undefined && until > now
   }
 
-  /** New secret and public ids for a login (a new id at every login: THREATS T14). */
+  /** New secret and public ids for a login (a new id at every login: SECURITY.md T14). */
   newIds (): SessionIds {
     const sid = randomSecret()
     return { sid, hash: sha256(sid) }
@@ -142,16 +143,13 @@ export class SessionManager {
     const token = await this.#tokens.sign(claims)
     const session = toSession(record.id, claims)
     this.#cache.set(cacheKey(token), { token, session, expMs: claims.exp * 1000 })
-    reply.setCookie(this.#o.session.cookieName, token, this.#cookieOptions(Math.min(this.#o.session.idleTtl, record.expiresAt - now)))
+    const maxAgeMs = Math.min(this.#o.session.idleTtl, record.expiresAt - now)
+    setCookie(reply, this.#o.session.cookieName, token, Math.max(0, Math.floor(maxAgeMs / 1000)), this.#o.secure)
     return session
   }
 
-  #cookieOptions (maxAgeMs: number): { path: string, httpOnly: boolean, secure: boolean, sameSite: 'lax', maxAge: number } {
-    return { path: '/', httpOnly: true, secure: this.#o.secure, sameSite: 'lax', maxAge: Math.max(0, Math.floor(maxAgeMs / 1000)) }
-  }
-
   clearCookie (reply: FastifyReply): void {
-    reply.setCookie(this.#o.session.cookieName, '', this.#cookieOptions(0))
+    setCookie(reply, this.#o.session.cookieName, '', 0, this.#o.secure)
   }
 
   /**
@@ -168,14 +166,18 @@ export class SessionManager {
 
   /** Slow path: verify the token; refresh from the store when its access lifetime is over. */
   async authenticate (token: string, reply: FastifyReply): Promise<MagicLinkSession | null> {
-    const claims = await this.#tokens.verify(token)
+    const now = this.#o.now()
+    const claims = await this.#tokens.verify(token, now)
     if (claims === null) return null
     const id = publicSessionId(claims.sub, claims.sid)
-    const now = this.#o.now()
     if (this.#isRevoked(id, now)) return null
-    if (now < claims.exp * 1000) {
+    // A token of ours expires within accessTtl of its issue; one whose `exp` lies further ahead
+    // was minted elsewhere with the app's key, and is checked against the store like an expired
+    // one instead of being trusted for as long as it claims (a revoked session stays revoked).
+    const expMs = claims.exp * 1000
+    if (now < expMs && expMs <= now + this.#o.session.accessTtl + 60_000) {
       const session = toSession(id, claims)
-      this.#cache.set(cacheKey(token), { token, session, expMs: claims.exp * 1000 })
+      this.#cache.set(cacheKey(token), { token, session, expMs })
       return session
     }
     return await this.#refresh(reply, claims, id, now)

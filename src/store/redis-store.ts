@@ -1,4 +1,4 @@
-import type { Cluster, Redis } from 'ioredis'
+import type { RedisClient, RedisClusterClient, RedisSubscriber } from './redis-client.js'
 import {
   GROUP_LENGTH, groupOf,
   type ClaimOptions, type ClaimResult, type CodeOptions, type CodeResult, type CreateFlowOptions,
@@ -11,9 +11,9 @@ import {
   CREATE_SESSION, HIT, LIST_SESSIONS, REVOKE_SESSION, REVOKE_SESSIONS, TOUCH_SESSION,
 } from './lua/sessions.js'
 
-export interface RedisStoreOptions {
+export interface RedisStoreOptions<Client extends RedisClient = RedisClient> {
   /** An ioredis `Redis` or `Cluster` the app owns. The store never closes it. */
-  client: Redis | Cluster
+  client: Client
   /** Key prefix. Default `'ml:'`. */
   prefix?: string
   /**
@@ -23,7 +23,7 @@ export interface RedisStoreOptions {
    * the last subscriber leaves (on `app.close()`). A standalone `Redis` passed here should have
    * `autoResubscribe: false` too (see the README, "Stores").
    */
-  subscriber?: Redis | Cluster
+  subscriber?: RedisSubscriber
 }
 
 type Reply = string | number | null | Reply[]
@@ -53,14 +53,14 @@ const DOWN = new Set(['reconnecting', 'close', 'end'])
  * user's sessions share a hash tag, so it runs unchanged on Redis Cluster. Change notifications
  * (approvals, revocations) travel over pub/sub on `<prefix>events`.
  */
-export class RedisStore implements MagicLinkStore {
+export class RedisStore<Client extends RedisClient = RedisClient> implements MagicLinkStore {
   /** The app's client, exposed so the plugin can share it (e.g. with @fastify/rate-limit). */
-  readonly client: Redis | Cluster
+  readonly client: Client
   readonly prefix: string
   readonly channel: string
   readonly #scripts: Record<ScriptName, ScriptFn>
-  readonly #subscriberOption: Redis | Cluster | undefined
-  #subscriber: Redis | Cluster | null = null
+  readonly #subscriberOption: RedisSubscriber | undefined
+  #subscriber: RedisSubscriber | null = null
   readonly #listeners = new Set<StoreListener>()
   /** Key names passed to scripts as arguments: ioredis applies a client's `keyPrefix` to KEYS only. */
   readonly #argPrefix: string
@@ -80,7 +80,7 @@ export class RedisStore implements MagicLinkStore {
     for (const l of this.#listeners) l(event)
   }
 
-  constructor (options: RedisStoreOptions) {
+  constructor (options: RedisStoreOptions<Client>) {
     if (options === null || typeof options !== 'object' || options.client === null || typeof options.client !== 'object' || typeof options.client.defineCommand !== 'function') {
       throw new TypeError('RedisStore: `client` must be an ioredis Redis or Cluster instance')
     }
@@ -88,7 +88,7 @@ export class RedisStore implements MagicLinkStore {
     this.prefix = options.prefix ?? 'ml:'
     this.channel = `${this.prefix}events`
     this.#subscriberOption = options.subscriber
-    this.#argPrefix = ((this.client.options as { keyPrefix?: string }).keyPrefix ?? '') + this.prefix
+    this.#argPrefix = (this.client.options.keyPrefix ?? '') + this.prefix
     const scripts: Partial<Record<ScriptName, ScriptFn>> = {}
     const commands = this.client as unknown as Record<string, ScriptFn>
     for (const [name, [numberOfKeys, lua]] of Object.entries(SCRIPTS) as Array<[ScriptName, readonly [number, string]]>) {
@@ -307,12 +307,16 @@ async function atMostOneSecond (command: Promise<unknown>): Promise<void> {
   clearTimeout(timer)
 }
 
-function isCluster (client: Redis | Cluster): client is Cluster {
-  return 'isCluster' in client && client.isCluster
+function isCluster (client: RedisSubscriber): boolean {
+  return 'isCluster' in client && Boolean(client.isCluster)
 }
 
-function duplicate (client: Redis | Cluster): Redis | Cluster {
-  return isCluster(client) ? client.duplicate() : client.duplicate({ autoResubscribe: false })
+function isClusterClient (client: RedisClient): client is RedisClusterClient {
+  return isCluster(client)
+}
+
+function duplicate (client: RedisClient): RedisSubscriber {
+  return isClusterClient(client) ? client.duplicate() : client.duplicate({ autoResubscribe: false })
 }
 
 function parseEvent (message: string): StoreEvent | null {

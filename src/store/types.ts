@@ -1,5 +1,5 @@
 /**
- * The store contract (DESIGN §5): domain operations, each atomic on the store's side and each a
+ * The store contract: domain operations, each atomic on the store's side and each a
  * single round trip for a networked store. Every record is written with its time to live in the
  * same operation. No plaintext secret is ever passed in: link, poll and code values arrive as
  * SHA-256 hashes (base64url).
@@ -20,7 +20,7 @@ export function groupOf (id: string): string {
   return id.slice(0, GROUP_LENGTH)
 }
 
-/** A flow's state (DESIGN §5). Expiry is not a state: it is `now >= expiresAt`. */
+/** A flow's state. Expiry is not a state: it is `now >= expiresAt`. */
 export type FlowState = 'pending' | 'approved' | 'claimed' | 'denied' | 'superseded'
 
 /** Everything a new flow is created with. */

@@ -19,7 +19,7 @@ export interface ConformanceCase {
   run (store: MagicLinkStore, ctx: ConformanceContext): Promise<void>
 }
 
-/** The limits the cases run with (the plugin's defaults, DESIGN §6). */
+/** The limits the cases run with (the plugin's defaults). */
 export const LIMITS = {
   lifetimeMs: 15 * 60_000,
   ttlMs: 30 * 60_000,

@@ -1,5 +1,5 @@
 /**
- * `fastify-magic-link/testing`: the store conformance suite (DESIGN §5). Both shipped stores pass
+ * `fastify-magic-link/testing`: the store conformance suite. Both shipped stores pass
  * it; run it against your own `MagicLinkStore` with any test runner:
  *
  * ```ts

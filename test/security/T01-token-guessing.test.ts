@@ -129,7 +129,7 @@ t.test('two same-millisecond requests for one address give unrelated secrets', a
 })
 
 t.test('the flow id of a link does not reveal the address without the server secret', async (t) => {
-  // Flow ids start with a hash tag of the address (DESIGN §5: one Redis Cluster slot per address).
+  // Flow ids start with a hash tag of the address (one Redis Cluster slot per address).
   // The tag is visible in every link and binding cookie, so it must not be computable from the
   // address alone, or anyone holding a leaked link (logs, Referer, a forwarded mail) can confirm
   // whose it is offline.

@@ -45,7 +45,7 @@ t.test('POST /request with a simple-request content type: 415 and no mail', asyn
     const res = await a.app.inject({ method: 'POST', url: '/auth/request', payload, headers: { 'content-type': type } })
     t.ok(res.statusCode === 400 || res.statusCode === 415, `${type}: refused (${res.statusCode})`)
     // Fastify parses text/plain by default; the route's schema then refuses the string (400).
-    // Refused either way, but the contract (README "Errors", THREATS T7) says 415.
+    // Refused either way, but the contract (README "Errors", SECURITY.md T7) says 415.
     t.equal(res.statusCode, 415, `${type}: 415`)
   }
   await sleep(50)

@@ -1,4 +1,4 @@
-// T9: open redirect through `redirectTo`. Every payload of THREATS §3.1 (and encoded or
+// T9: open redirect through `redirectTo`. Every payload of the fuzz list (and encoded or
 // whitespace variants) ends in a Location that a browser resolves to an allow-listed path on the
 // configured origin, or the default.
 import t from 'tap'
@@ -8,7 +8,7 @@ import { buildApp, FORM_POST, ORIGIN, tokenFor } from './lib.js'
 const ALLOW = ['/app', '/welcome']
 
 const PAYLOADS = [
-  // THREATS §3.1 `redirectTo`
+  // The redirectTo payloads of the fuzz list
   '//evil.example', '///evil.example', '/\\evil.example', '\\/evil.example', 'https://evil.example', 'https:evil.example',
   'https://app.example.com@evil.example', 'https://app.example.com.evil.example', '/%2F%2Fevil.example', '/%5Cevil.example',
   '%09//evil.example', '\uFF0F\uFF0Fevil.example', '\u2215\u2215evil.example', 'javascript:alert(1)', 'data:text/html,x',
@@ -59,7 +59,7 @@ t.test('every redirectTo payload ends on an allow-listed same-origin path', asyn
   t.same(offOrigin, [], `${PAYLOADS.length} payloads: no Location leaves ${ORIGIN} (no open redirect)`)
   t.comment(`landed outside redirect.allow: ${JSON.stringify(offList)}`)
   t.same(offList, [], 'every Location lands under redirect.allow')
-  t.same(backslashes, [], 'no backslash in any Location (THREATS T9; the redirect.ts doc comment promises the fallback)')
+  t.same(backslashes, [], 'no backslash in any Location (SECURITY.md T9; the redirect.ts doc comment promises the fallback)')
   t.equal(landed.get('//evil.example'), '/app', 'a foreign target falls back to the default (the first allowed prefix)')
   t.equal(landed.get('/app?next=//evil.example'), '/app?next=//evil.example', 'an allowed path keeps its query (the app must not follow next=)')
 })

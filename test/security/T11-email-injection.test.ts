@@ -1,5 +1,5 @@
-// T11: email header injection and address-parser confusion. Every address payload of THREATS
-// §3.1 gets the generic 202 or a 400, and then either no mail or exactly one message whose single
+// T11: email header injection and address-parser confusion. Every address payload of the fuzz list
+// gets the generic 202 or a 400, and then either no mail or exactly one message whose single
 // envelope recipient is the normalized input; no Bcc/Cc, no user input in headers. Real SMTP sink
 // through nodemailer.
 import t from 'tap'

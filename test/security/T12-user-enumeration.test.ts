@@ -113,7 +113,7 @@ t.test('the email-code path answers alike for known and unknown flows, up to acc
 })
 
 t.test('a second request a minute later supersedes the first flow alike for known and unknown addresses', async (t) => {
-  // One live link per address (DESIGN §5): a newer mailed flow supersedes the older one, whose
+  // One live link per address: a newer mailed flow supersedes the older one, whose
   // poller then gets expired_token. A decoy flow must behave the same, or polling the first flow
   // after asking again tells whether the address has an account.
   const a = await buildApp({ known: ['known@example.com'], rateLimit: { ipMax: 1000 } })

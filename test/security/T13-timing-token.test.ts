@@ -55,7 +55,7 @@ t.test('wrong link secrets sharing 0 vs 40 leading characters with the real one 
   t.equal(still.statusCode, 200, 'the real link still works after 1,040 wrong guesses (nothing is burned by a miss)')
 })
 
-t.test('whole tokens sharing 0 vs 40 leading characters (THREATS §3 literally: the 0 case also misses the flow id)', async (t) => {
+t.test('whole tokens sharing 0 vs 40 leading characters (the 0 case also misses the flow id)', async (t) => {
   // Sharing 40 leading characters of `<flowId>.<secret>` means the right flow id (public: it is in
   // the link) plus 6 secret characters; sharing 0 means an unknown flow. The difference measured
   // here is "flow exists" vs "flow does not", which the flow id alone already tells; reported for

@@ -1,4 +1,4 @@
-// T16: JWT misuse. The session cookie is an HS256 JWT; every variant of THREATS §3.1 (tampered,
+// T16: JWT misuse. The session cookie is an HS256 JWT; every variant of the fuzz list (tampered,
 // alg none, other algorithms, key confusion, embedded or remote keys, bad claims, malformed
 // encodings, huge tokens) gets 401 with one and the same error body, on every route, never a 500;
 // public routes just see no session.

@@ -1,7 +1,7 @@
 // T17: session lifetime, revocation and roles. Idle and absolute expiry hold on the server
 // (controlled clock); "logout everywhere" ends every session at once on every instance (Redis
 // pub/sub), and within accessTtl when a notification is lost; a role change applies at the next
-// refresh (and, per THREATS T14/T17, should renew the session id).
+// refresh (and, per SECURITY.md T14/T17, should renew the session id).
 import t, { type Test } from 'tap'
 import { RedisStore } from '../../src/index.js'
 import { Jar, send } from '../helpers/app.js'
@@ -95,7 +95,7 @@ t.test('a role change applies at the next refresh; the session id should be rene
   const after = ((await send(a.app, jar, { method: 'GET', url: '/auth/session' })).json() as { session: { id: string, data: { role: string } } }).session
   t.equal(after.data.role, 'admin', 'the new role applies at the first refresh after accessTtl')
   t.not(jar.get('__Host-sid'), stolen, 'the cookie is re-issued')
-  t.not(after.id, before.id, 'a privilege change renews the session id (THREATS T14, T17)')
+  t.not(after.id, before.id, 'a privilege change renews the session id (SECURITY.md T14, T17)')
   const old = await a.app.inject({ method: 'GET', url: '/auth/session', headers: { cookie: `__Host-sid=${stolen}` } })
   t.equal(old.statusCode, 401, 'the pre-change cookie no longer works')
 })

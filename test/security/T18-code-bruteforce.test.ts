@@ -103,7 +103,7 @@ t.test('a per-account failure budget across flows', async (t) => {
   // An attacker who asks for links for the victim's address holds each flow's binding cookie and
   // may guess the 6-digit email code, 5 times per flow, for a new flow every minute (5 mails an
   // hour): 600 guesses a day. NIST SP 800-63B §5.2.2 caps consecutive failures per account at 100
-  // (THREATS §5 suggests 20 per 24 h); after that the email code must stop working for a while.
+  // (20 per 24 h, as NIST SP 800-63B allows up to 100); after that the email code must stop working for a while.
   // The per-IP limits (10 requests / 15 min, 30 codes / min) are real-time windows and an attacker
   // has many addresses: each flow comes from another one.
   const a = await buildApp()

@@ -47,7 +47,7 @@ t.test('addresses with HTML-significant characters are refused or escaped everyw
   const a = await buildApp({ rateLimit: false, users: { find: (email) => ({ id: email }) } })
   t.teardown(() => a.app.close())
   const refused = await a.app.inject({ method: 'POST', url: '/auth/request', payload: { email: '"<img src=x onerror=alert(1)>"@x.test' } })
-  t.equal(refused.statusCode, 400, 'the THREATS §3 payload is not an address')
+  t.equal(refused.statusCode, 400, 'the injection payload is not an address')
   t.notMatch(refused.body, /<img/i, 'and the 400 does not echo it')
   // Legal atext characters that matter in HTML: & ' { } | ~ /
   const email = "o'brien&co{x}/y@example.com"

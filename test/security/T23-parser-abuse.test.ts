@@ -1,5 +1,5 @@
 // T23: parser abuse — prototype pollution, type confusion, oversized and deeply nested bodies.
-// The deterministic §3.1 set, route by route; the randomized version is fuzz.test.ts. Never a 5xx
+// The deterministic fuzz set, route by route; the randomized version is fuzz.test.ts. Never a 5xx
 // or a stack trace, `({}).polluted` stays undefined, an array or object where a string is
 // expected is a 400 (no coercion), unknown fields are a 400, bodies over 4 KiB are a 413.
 import t from 'tap'

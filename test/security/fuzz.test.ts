@@ -1,4 +1,4 @@
-// THREATS §3.1 fuzz set, as a seeded fast-check property over EVERY route of the plugin (with
+// The fuzz inputs (SECURITY.md T23), as a seeded fast-check property over EVERY route of the plugin (with
 // the route's own method and, in a share of the runs, every other method): arbitrary JSON values,
 // strings with control and Unicode characters, nested objects, `__proto__` and
 // `constructor.prototype` keys, duplicate keys in raw JSON text, wrong content types, oversized
@@ -35,7 +35,7 @@ const ROUTES: readonly Route[] = [
 ]
 const METHODS: readonly Method[] = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']
 
-/** THREATS §3.1 values, verbatim. */
+/** The fuzz values, verbatim. */
 const SPECIAL = [
   '', ' ', 'a@b', 'a@b.com.', 'a@[127.0.0.1]', 'MiXeD@ExAmPlE.CoM', '用户@例子.广告', 'user@еxample.com', 'a\u200Bb@x.io', 'a\u202Eb@x.io',
   'a@b.io\r\nBcc: e@evil.io', 'a@b.io%0d%0a', 'a@b.io,e@evil.io', 'a@b.io;e@evil.io', '<a@b.io>', '"a@evil.io"@b.io', '"x@gmail.com x"@internal.test',

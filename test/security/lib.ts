@@ -1,5 +1,5 @@
 /**
- * Shared tools of the security suite (THREATS.md §3): an app builder with Fastify server options
+ * Shared tools of the security suite (one file per threat of SECURITY.md): an app builder with Fastify server options
  * and captured logs, an HTML form reader for "a bot submits every form" tests, raw HTTP on
  * loopback for requests `inject` cannot express (absolute-form targets, HTTP/1.0 without Host),
  * Set-Cookie attribute parsing and small statistics helpers.
@@ -21,7 +21,7 @@ export const FORM_POST: Readonly<Record<string, string>> = {
   'sec-fetch-site': 'same-origin',
 }
 
-/** What link scanners and prefetchers send (THREATS T4). */
+/** What link scanners and prefetchers send (SECURITY.md T4). */
 export const SCANNER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/124.0.0.0 Safari/537.36'
 export const FIREFOX_LINUX = 'Mozilla/5.0 (X11; Linux x86_64; rv:126.0) Gecko/20100101 Firefox/126.0'
 export const SAFARI_IOS = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1'
