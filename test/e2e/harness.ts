@@ -305,7 +305,7 @@ export async function clickMailLink (d: Device, outbox: Page, email: string): Pr
   return { page, response }
 }
 
-/** The headers every verify page must carry (DESIGN §4). */
+/** The headers every verify page must carry. */
 export async function checkVerifyHeaders (t: Test, response: Response): Promise<void> {
   const h = await response.allHeaders()
   t.match(h['content-security-policy'], /^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'$/, 'verify page CSP')
