@@ -21,6 +21,12 @@ t.test('parseDuration', async (t) => {
   t.equal(parseDuration(Number.POSITIVE_INFINITY), null)
   t.equal(parseDuration('10 minutes'), null)
   t.equal(parseDuration(null), null)
+  // Values from the environment arrive as strings.
+  t.equal(parseDuration('600000'), 600_000, 'plain digits are milliseconds')
+  t.equal(parseDuration(' 10 m '), 600_000, 'a space before the unit, and around')
+  t.equal(parseDuration('10  m'), null, 'one space at most')
+  t.equal(parseDuration('-5m'), null)
+  t.equal(parseDuration(''), null)
 })
 
 t.test('LruCache keeps at most max entries, and recently used ones survive', async (t) => {

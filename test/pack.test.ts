@@ -122,8 +122,8 @@ const client: MagicLinkClient = createClient({ prefix: '/auth' })
 const code: MagicLinkClientErrorCode = 'access_denied'
 const conformance: ConformanceOptions = { makeStore: () => new MemoryStore(), settleMs: 0 }
 storeConformance(() => undefined, conformance)
-// @ts-expect-error linkTtl takes a duration
-const badOptions: MagicLinkOptions = { ...options, linkTtl: '10 minutes' }
+// @ts-expect-error crossDevice has no button mode
+const badOptions: MagicLinkOptions = { ...options, crossDevice: 'button' }
 // @ts-expect-error the client has no such method
 client.signIn()
 // @ts-expect-error makeStore must return a store

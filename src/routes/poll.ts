@@ -52,7 +52,8 @@ export function pollRoutes (scope: FastifyInstance, core: Core): void {
       // A poller that went away (reload, closed tab) must not claim the login on its way out:
       // the session cookie would go to a dead socket and the live poller would find it spent.
       const gone = new AbortController()
-      const onClose = (): void => { if (!reply.raw.writableFinished) gone.abort() }
+      // `writableEnded`, not `writableFinished`: a reset HTTP/2 stream reports itself finished.
+      const onClose = (): void => { if (!reply.raw.writableEnded) gone.abort() }
       reply.raw.once('close', onClose)
       const changed = await watch.wait(wait, gone.signal)
       reply.raw.off('close', onClose)

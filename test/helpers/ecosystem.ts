@@ -84,3 +84,35 @@ export async function browserLogin (app: FastifyInstance, box: ReturnType<typeof
   const res = await send(app, jar, { method: 'GET', url: me, headers })
   return { jar, request, link, page, action, verify, me: res }
 }
+
+/**
+ * The environment for a child process of a test, without tap's `NODE_V8_COVERAGE`: a child that
+ * loads src/ through another TypeScript loader (`node --import tsx`) would report coverage of
+ * differently transpiled code under the same file names, and the merged report would be wrong.
+ */
+export function childEnv (extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra }
+  delete env.NODE_V8_COVERAGE
+  return env
+}
+
+/** A browser's cookies kept by hand for raw HTTP clients: `Set-Cookie` lines in, a `Cookie` header out. */
+export class CookieJar {
+  readonly values = new Map<string, string>()
+
+  /** Keeps the cookies of a response's `set-cookie` lines (a cleared one is dropped). */
+  keep (setCookie: readonly string[] | undefined): void {
+    for (const line of setCookie ?? []) {
+      const [pair = ''] = line.split(';')
+      const eq = pair.indexOf('=')
+      const name = pair.slice(0, eq).trim()
+      const value = pair.slice(eq + 1).trim()
+      if (value === '' || /;\s*max-age=0(;|$)/i.test(line)) this.values.delete(name)
+      else this.values.set(name, value)
+    }
+  }
+
+  header (): string {
+    return [...this.values].map(([k, v]) => `${k}=${v}`).join('; ')
+  }
+}
