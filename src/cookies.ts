@@ -52,7 +52,7 @@ export function setCookie (reply: FastifyReply, name: string, value: string, max
   const previous = reply.getHeader('set-cookie')
   if (previous !== undefined) {
     const mine = `${name}=`
-    const kept = (Array.isArray(previous) ? previous : [String(previous)]).filter((c) => !c.startsWith(mine))
+    const kept = [previous].flat().map(String).filter((c) => !c.startsWith(mine))
     reply.removeHeader('set-cookie')
     if (kept.length > 0) reply.header('set-cookie', kept)
   }

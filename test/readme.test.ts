@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
-import { childEnv } from './helpers/ecosystem.js'
 import { freePort } from './helpers/ports.js'
 import { startRedis } from './helpers/redis.js'
 import { startSmtpSink } from './helpers/smtp.js'
@@ -43,7 +42,7 @@ t.test('both Quick start files type-check in a strict project', async (t) => {
 async function run (t: { teardown: (fn: () => void) => void }, file: string, env: Record<string, string>): Promise<{ base: string, output: () => string }> {
   const port = await freePort()
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(dir, file)], {
-    cwd: root, env: childEnv({ ...env, PORT: String(port), NODE_ENV: 'development' }), stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: root, env: { ...process.env, ...env, PORT: String(port), NODE_ENV: 'development' }, stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''
   child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString() })

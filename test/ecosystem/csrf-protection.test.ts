@@ -9,12 +9,12 @@ import { fileURLToPath } from 'node:url'
 import cookie from '@fastify/cookie'
 import csrf, { type FastifyCsrfProtectionOptions } from '@fastify/csrf-protection'
 import magicLink from '../../src/index.js'
-import { browserLogin, childEnv, options, outbox } from '../helpers/ecosystem.js'
+import { browserLogin, options, outbox } from '../helpers/ecosystem.js'
 import { ORIGIN, send } from '../helpers/app.js'
 import { crossSiteRefused, loginSucceeded, pageHeaders, watch5xx } from '../fixtures/ecosystem/checks.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-const FIXTURE = fileURLToPath(new URL('../fixtures/ecosystem/cookie-after-plugin.ts', import.meta.url))
+const FIXTURE = fileURLToPath(new URL('../fixtures/ecosystem/cookie-after-plugin.mjs', import.meta.url))
 const COOKIE_SECRET = 'the-app-cookie-secret-0123456789abcdef'
 
 /** The usual order: cookie, csrf-protection, then the plugin (on the app's cookie). */
@@ -82,7 +82,7 @@ t.test('the plugin first, then the app registers @fastify/cookie: the documented
   // FST_ERR_DEC_ALREADY_PRESENT from its own code, as an uncaught exception, hence the child
   // process. The README says to register @fastify/cookie before the plugin; this test pins down
   // how the other order fails, so a change in it is noticed.
-  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE], { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [FIXTURE], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
   const timer = setTimeout(() => { child.kill('SIGKILL') }, 30_000)
   t.teardown(() => { clearTimeout(timer); if (child.exitCode === null) child.kill('SIGKILL') })
   let stderr = ''

@@ -58,3 +58,31 @@ t.test('the app\'s own routes keep the app\'s limiter and shape', async (t) => {
   t.equal(res.statusCode, 429)
   t.equal(res.json().appShape, true)
 })
+
+t.test('a 429 raised on a plugin route without Retry-After (a beforeRequest CAPTCHA check): the plugin\'s shape, Retry-After 60', async (t) => {
+  const app = Fastify()
+  await app.register(magicLink, options(outbox(), {
+    beforeRequest: () => { throw Object.assign(new Error('the CAPTCHA service says slow down'), { statusCode: 429 }) },
+  }))
+  await app.ready()
+  t.teardown(() => app.close())
+  const res = await ask(app)
+  t.equal(res.statusCode, 429)
+  t.equal(res.json().code, 'FST_MAGIC_LINK_RATE_LIMITED')
+  t.equal(res.headers['retry-after'], '60', 'a Retry-After is always sent')
+})
+
+t.test('an app limiter whose Retry-After is not a number of seconds: the header is kept, the message says 60', async (t) => {
+  const app = Fastify()
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('retry-after', 'Wed, 21 Oct 2026 07:28:00 GMT')
+    throw Object.assign(new Error('maintenance'), { statusCode: 429 })
+  })
+  await app.register(magicLink, options(outbox()))
+  await app.ready()
+  t.teardown(() => app.close())
+  const res = await ask(app)
+  t.equal(res.statusCode, 429)
+  t.equal(res.json().code, 'FST_MAGIC_LINK_RATE_LIMITED')
+  t.equal(res.headers['retry-after'], 'Wed, 21 Oct 2026 07:28:00 GMT')
+})

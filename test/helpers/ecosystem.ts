@@ -85,17 +85,6 @@ export async function browserLogin (app: FastifyInstance, box: ReturnType<typeof
   return { jar, request, link, page, action, verify, me: res }
 }
 
-/**
- * The environment for a child process of a test, without tap's `NODE_V8_COVERAGE`: a child that
- * loads src/ through another TypeScript loader (`node --import tsx`) would report coverage of
- * differently transpiled code under the same file names, and the merged report would be wrong.
- */
-export function childEnv (extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...extra }
-  delete env.NODE_V8_COVERAGE
-  return env
-}
-
 /** A browser's cookies kept by hand for raw HTTP clients: `Set-Cookie` lines in, a `Cookie` header out. */
 export class CookieJar {
   readonly values = new Map<string, string>()
