@@ -5,13 +5,13 @@
 import t, { type Test } from 'tap'
 import Fastify, { type FastifyInstance } from 'fastify'
 import swagger, { type SwaggerTransform } from '@fastify/swagger'
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
+import { jsonSchemaTransform } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import SwaggerParser from '@apidevtools/swagger-parser'
 import magicLink from '../../src/index.js'
 import { browserLogin, options, outbox } from '../helpers/ecosystem.js'
 import { Jar, send } from '../helpers/app.js'
-import { crossSiteRefused, loginSucceeded, pageHeaders, watch5xx } from '../fixtures/ecosystem/checks.js'
+import { crossSiteRefused, loginSucceeded, pageHeaders, watch5xx, zodApp } from '../fixtures/ecosystem/checks.js'
 
 interface OpenApiDoc { paths?: Record<string, Record<string, unknown>> }
 
@@ -139,12 +139,7 @@ t.test('a zod app: its jsonSchemaTransform, wrapped to pass JSON-Schema routes t
     const { body, querystring, params, headers } = (document.schema as typeof document.schema | undefined) ?? {}
     return [body, querystring, params, headers].some(isZod) ? jsonSchemaTransform(document) : { schema: document.schema, url: document.url }
   }
-  const box = outbox()
-  const app = Fastify().withTypeProvider<ZodTypeProvider>()
-  t.teardown(() => app.close())
-  const errors = watch5xx(app)
-  app.setValidatorCompiler(validatorCompiler)
-  app.setSerializerCompiler(serializerCompiler)
+  const { app, box, errors } = zodApp(t)
   await app.register(swagger, { ...SWAGGER, transform })
   await app.register(magicLink, options(box))
   app.get('/me', { preHandler: app.requireSession }, async (request) => ({ session: request.session }))

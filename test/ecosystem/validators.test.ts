@@ -5,13 +5,12 @@
 // validating with the app's compiler.
 import t, { type Test } from 'tap'
 import Fastify, { type FastifyInstance } from 'fastify'
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { Type, TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import magicLink from '../../src/index.js'
 import { browserLogin, options, outbox } from '../helpers/ecosystem.js'
 import { Jar, ORIGIN, send } from '../helpers/app.js'
-import { crossSiteRefused, loginSucceeded, pageHeaders, watch5xx } from '../fixtures/ecosystem/checks.js'
+import { crossSiteRefused, loginSucceeded, pageHeaders, watch5xx, zodApp } from '../fixtures/ecosystem/checks.js'
 
 // Two flows for the one known address within a minute: the second mail must not be held back.
 const NO_MAIL_THROTTLE = { rateLimit: false } as const
@@ -49,12 +48,7 @@ async function pluginStillStrict (t: Test, app: FastifyInstance, box: ReturnType
 }
 
 t.test('zod: validatorCompiler and serializerCompiler set before the plugin', async (t) => {
-  const box = outbox()
-  const app = Fastify().withTypeProvider<ZodTypeProvider>()
-  t.teardown(() => app.close())
-  const errors = watch5xx(app)
-  app.setValidatorCompiler(validatorCompiler)
-  app.setSerializerCompiler(serializerCompiler)
+  const { app, box, errors } = zodApp(t)
   await app.register(magicLink, options(box, NO_MAIL_THROTTLE))
   app.get('/me', { preHandler: app.requireSession }, async (request) => ({ session: request.session }))
   app.post('/orders', {
