@@ -31,7 +31,11 @@ async function magicLink (fastify: FastifyInstance, raw: MagicLinkOptions): Prom
       'logins: use it alone, or register the other plugin and its routes in a sibling scope ' +
       '(app.register(async (scope) => { ... })) that does not also hold fastify-magic-link.')
   }
-  if (!fastify.hasDecorator('parseCookie')) await fastify.register(fastifyCookie)
+  // With its own @fastify/cookie (default options, parsed in an onRequest hook that runs before
+  // the plugin's), the hot path reuses that parse; under the app's, whose options may differ
+  // (`hook: false`, a custom `decode`), it reads the header itself.
+  const ownCookieParser = !fastify.hasDecorator('parseCookie')
+  if (ownCookieParser) await fastify.register(fastifyCookie)
   if (o.storeIsDefault && o.production) {
     fastify.log.warn('fastify-magic-link: using the in-memory store in production; sessions and links will not survive a restart or work across instances. Pass a RedisStore.')
   }
@@ -56,7 +60,7 @@ async function magicLink (fastify: FastifyInstance, raw: MagicLinkOptions): Prom
 
   const cookieName = o.session.cookieName
   fastify.addHook('onRequest', (request, reply, done) => {
-    const token = readCookie(request.headers.cookie, cookieName)
+    const token = ownCookieParser ? request.cookies[cookieName] : readCookie(request.headers.cookie, cookieName)
     if (token === undefined || token === '') return done()
     const hit = sessions.lookup(token)
     if (hit !== undefined) {
