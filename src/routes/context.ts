@@ -34,9 +34,14 @@ export function splitToken (value: unknown): { flowId: string, secret: string } 
   return { flowId, secret }
 }
 
+/** This browser's binding cookie, split into its flow id and poll secret; null when absent or malformed. */
+export function bindingOf (core: Core, request: FastifyRequest): { flowId: string, secret: string } | null {
+  return splitToken(readCookie(request.headers.cookie, core.o.flowCookieName))
+}
+
 /** SHA-256 of this browser's poll secret when its binding cookie belongs to `flowId`. */
 export function bindingFor (core: Core, request: FastifyRequest, flowId: string): string | null {
-  const b = splitToken(readCookie(request.headers.cookie, core.o.flowCookieName))
+  const b = bindingOf(core, request)
   return b !== null && b.flowId === flowId ? sha256(b.secret) : null
 }
 

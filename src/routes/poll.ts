@@ -1,14 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { readCookie } from '../cookies.js'
 import { normalizeOtp, sha256 } from '../crypto.js'
 import { errors } from '../errors.js'
 import type { ClaimResult } from '../store/types.js'
 import type { SessionIds } from '../session/manager.js'
-import { clearBinding, deviceOf, fireHook, ipLimit, publishWhenSent, resolveUser, splitToken, type Core } from './context.js'
+import { bindingOf, clearBinding, deviceOf, fireHook, ipLimit, publishWhenSent, resolveUser, type Core } from './context.js'
 import { codeBody, emptyBody, pollQuery } from './schemas.js'
 
 function bindingCookie (core: Core, request: FastifyRequest): { flowId: string, pollHash: string } {
-  const b = splitToken(readCookie(request.headers.cookie, core.o.flowCookieName))
+  const b = bindingOf(core, request)
   if (b === null) throw new errors.BAD_REQUEST('Missing or malformed login cookie: send back the cookie set by POST /request')
   return { flowId: b.flowId, pollHash: sha256(b.secret) }
 }

@@ -1,10 +1,9 @@
-import type { FastifyInstance } from 'fastify'
-import { readCookie } from '../cookies.js'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { flowSecrets, hmac, matchCodeFor, normalizeMatchCode, otpCode, safeEqual, sha256 } from '../crypto.js'
 import { errors } from '../errors.js'
 import { normalizeEmail } from '../mail/address.js'
 import { GROUP_LENGTH, groupOf } from '../store/types.js'
-import { deviceOf, fireHook, ipLimit, setBinding, splitToken, type Core } from './context.js'
+import { bindingOf, deviceOf, fireHook, ipLimit, setBinding, type Core } from './context.js'
 import { requestBody } from './schemas.js'
 import { safeRedirect } from './redirect.js'
 
@@ -83,8 +82,8 @@ export async function startFlow (core: Core, f: { email: string, redirectTo: str
  * this browser completes (its link, its mail code, its polls). The match code is derived from the
  * poll secret, so the same code is shown again.
  */
-async function liveFlowOf (core: Core, cookieHeader: string | undefined, email: string): Promise<{ matchCode: string, expiresIn: number } | null> {
-  const binding = splitToken(readCookie(cookieHeader, core.o.flowCookieName))
+async function liveFlowOf (core: Core, request: FastifyRequest, email: string): Promise<{ matchCode: string, expiresIn: number } | null> {
+  const binding = bindingOf(core, request)
   if (binding === null || groupOf(binding.flowId) !== emailGroup(core, email)) return null
   const flow = await core.store.getFlow(binding.flowId)
   const now = core.o.now()
@@ -116,7 +115,7 @@ export function requestRoute (scope: FastifyInstance, core: Core): void {
     const flow = await startFlow(core, { email, redirectTo, device: deviceOf(request), deliver: known || o.users.create !== undefined, invite: false })
     fireHook(request, 'onLoginRequested', o.hooks.onLoginRequested, { email, known, request })
     // Asked again within the mail interval: no new mail, so this browser keeps the flow it has.
-    const live = flow.sent ? null : await liveFlowOf(core, request.headers.cookie, email)
+    const live = flow.sent ? null : await liveFlowOf(core, request, email)
     if (live !== null) return reply.code(202).send({ status: 'pending', interval: o.pollInterval, expiresIn: live.expiresIn, matchCode: live.matchCode })
     setBinding(core, reply, flow.binding)
     return reply.code(202).send({ status: 'pending', interval: o.pollInterval, expiresIn: Math.floor(o.linkTtl / 1000), matchCode: flow.matchCode })
