@@ -1,6 +1,6 @@
 import { errors } from './errors.js'
 import { normalizeEmail } from './mail/address.js'
-import type { Core } from './routes/context.js'
+import { translatorFor, type Core } from './routes/context.js'
 import { safeRedirect } from './routes/redirect.js'
 import { startFlow } from './routes/request.js'
 import { userGroup } from './session/manager.js'
@@ -41,6 +41,8 @@ export interface CreateLinkOptions {
   redirectTo?: string
   /** Also send the login mail. Default false. */
   send?: boolean
+  /** Language of that mail when the user has no `locale` of their own (BCP 47). Default: `locale.default`. */
+  locale?: string
 }
 
 export function createAdminApi (core: Core): MagicLinkApi {
@@ -58,8 +60,10 @@ export function createAdminApi (core: Core): MagicLinkApi {
     async createLink (email, options = {}) {
       const address = normalizeEmail(email)
       if (!address.ok) throw new errors.BAD_REQUEST(`Invalid email address: ${address.reason}`)
+      const user = options.send === true ? await core.o.users.find(address.email) : null
       const flow = await startFlow(core, {
         email: address.email,
+        locale: translatorFor(core, user?.locale, options.locale).locale,
         redirectTo: safeRedirect(options.redirectTo, core.o.redirectAllow),
         device: 'an invitation',
         deliver: true,

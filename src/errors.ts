@@ -42,3 +42,16 @@ export const errors: MagicLinkErrors = {
 }
 
 export type MagicLinkErrorCode = ReturnType<MagicLinkErrors[keyof MagicLinkErrors]>['code']
+
+/** Why a link cannot be used, stable whatever the language. */
+export type LinkReason = 'unknown' | 'expired' | 'superseded' | 'used' | 'denied'
+
+/** `FST_MAGIC_LINK_INVALID_TOKEN` with its `reason` (sent beside `code` in the JSON body). */
+export function invalidToken (reason: LinkReason): InstanceType<MagicLinkErrors['INVALID_TOKEN']> & { reason: LinkReason } {
+  return Object.assign(new errors.INVALID_TOKEN(), { reason })
+}
+
+/** `FST_MAGIC_LINK_INVALID_CODE`, with the attempts left when a wrong guess was counted. */
+export function wrongCode (attemptsLeft?: number): InstanceType<MagicLinkErrors['INVALID_CODE']> {
+  return attemptsLeft === undefined ? new errors.INVALID_CODE() : Object.assign(new errors.INVALID_CODE(), { attemptsLeft })
+}

@@ -14,8 +14,13 @@ export { GROUP_LENGTH, groupOf } from './store/types.js'
 export type * from './store/types.js'
 export type {
   MagicLinkOptions, MagicLinkUser, MagicLinkSessionData, MailMessage, MailTransport, MailOptions, UsersOptions,
-  SessionOptions, RateLimitOptions, HooksOptions, LoginEvent, LogoutEvent,
+  SessionOptions, RateLimitOptions, HooksOptions, LoginEvent, LogoutEvent, BrandOptions, LocaleOptions, PagesOptions,
 } from './options.js'
+export { messages, shippedLocales } from './i18n/index.js'
+export { escapeHtml } from './html.js'
+export type { MagicLinkMessages, MessageKey, MessageValues, PluralForms } from './i18n/index.js'
+export type { Brand, DeadLinkKind, PageContext, PageError, PageModel, PageView } from './pages/index.js'
+export type { LinkReason } from './errors.js'
 export type { MailContext, RenderedMail, NoticeContext } from './mail/template.js'
 export type { MagicLinkSession } from './session/manager.js'
 export type { MagicLinkApi, SessionInfo, CreateLinkOptions } from './admin.js'

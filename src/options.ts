@@ -4,6 +4,10 @@ import { parseDuration, type Duration } from './duration.js'
 import { MemoryStore } from './store/memory-store.js'
 import type { MagicLinkStore } from './store/types.js'
 import type { MailContext, RenderedMail } from './mail/template.js'
+import { canonicalLocale, messages as shipped, shippedLocales } from './i18n/index.js'
+import { en } from './i18n/en.js'
+import type { MagicLinkMessages, PluralForms } from './i18n/types.js'
+import { textOn, type Brand, type PageModel } from './pages/index.js'
 
 /**
  * The user record your `users.find` / `users.create` return. Only `id` is read by the plugin.
@@ -12,6 +16,8 @@ import type { MailContext, RenderedMail } from './mail/template.js'
  */
 export interface MagicLinkUser {
   id: string
+  /** The user's language (BCP 47, e.g. `'de'`): their mails are written in it when the app offers it. */
+  locale?: string
 }
 
 /**
@@ -82,6 +88,49 @@ export interface RateLimitOptions {
   pollPerMinute?: number
 }
 
+/** The app's brand on every page and mail. */
+export interface BrandOptions {
+  /** Product name in titles, headings and mail subjects. Default: the host of `origin`. */
+  name?: string
+  /**
+   * Logo above every page and mail: a same-origin path (`'/logo.svg'`) or an `https://` URL.
+   * The pages' CSP allows exactly this image. Default: none.
+   */
+  logoUrl?: string
+  /** Accent colour `#rrggbb` for buttons and focus rings; the button text colour is chosen for contrast. Default: the plugin's blue. */
+  color?: string
+  /** Where people get help (same-origin path or `https://` URL), linked on pages and in mails. Default: none. */
+  supportUrl?: string
+}
+
+/** Which language pages and mails speak. */
+export interface LocaleOptions {
+  /** Used when nothing else matches. Default `'en'`. */
+  default?: string
+  /** The locales the app offers (BCP 47 tags). Default: every shipped locale and every one added in `messages`. */
+  supported?: string[]
+  /**
+   * First say on a request's locale (a user setting, a cookie, a path segment); `undefined` or an
+   * unsupported tag falls through to `Accept-Language`. Default: none.
+   */
+  resolve?: (request: FastifyRequest) => string | undefined
+  /**
+   * Overrides of any text of a shipped locale, or a new locale (its missing keys come from
+   * `default`): `{ de: { 'sameBrowser.button': 'Weiter' } }`. Default: none.
+   */
+  messages?: Readonly<Record<string, Partial<MagicLinkMessages>>>
+}
+
+/** The plugin's pages. */
+export interface PagesOptions {
+  /**
+   * Replaces the HTML of every page. The plugin keeps the status, the headers and the CSP; the
+   * model carries a per-response `nonce` for your own `<style>` and `<script>`, and the HTML the
+   * plugin would send (`model.html`). Default: the plugin's pages.
+   */
+  render?: (page: PageModel) => string
+}
+
 /** Context passed to the hooks. */
 export interface LoginEvent {
   user: MagicLinkUser
@@ -148,6 +197,19 @@ export interface MagicLinkOptions {
   beforeRequest?: (request: FastifyRequest) => void | Promise<void>
   /** Mail a "new sign-in" notice after a cross-device login. Default `true`. */
   notifyNewSignIn?: boolean
+  /** Name, logo, colour and support link on every page and mail. Default: `{ name: <origin host> }`. */
+  brand?: BrandOptions
+  /** Languages of pages and mails. Default: every shipped locale, `'en'` when nothing matches. */
+  locale?: LocaleOptions
+  /** Your own HTML for the plugin's pages. */
+  pages?: PagesOptions
+  /**
+   * A same-origin path of your own verify page, e.g. `'/login/verify'`: mails link there with the
+   * token in the fragment (`…/login/verify#token=…`), which never reaches a server log or a
+   * `Referer`. That page reads it, shows `POST /link`'s state, and posts `/verify` on a click.
+   * Default: the plugin's `GET /verify` page.
+   */
+  linkUrl?: string
   /** Clock in epoch ms, for tests. Default `Date.now`. */
   now?: () => number
 }
@@ -156,6 +218,16 @@ export interface ResolvedOptions {
   readonly origin: string
   readonly secure: boolean
   readonly appName: string
+  readonly brand: Brand
+  readonly locale: {
+    readonly default: string
+    readonly supported: readonly string[]
+    readonly resolve: LocaleOptions['resolve'] | null
+    /** Full catalogs of every supported locale (shipped, overridden, added). */
+    readonly messages: Readonly<Record<string, MagicLinkMessages>>
+  }
+  readonly render: PagesOptions['render'] | null
+  readonly linkUrl: string | null
   readonly secrets: readonly string[]
   readonly store: MagicLinkStore
   readonly storeIsDefault: boolean
@@ -318,11 +390,20 @@ export function resolveOptions (raw: MagicLinkOptions): ResolvedOptions {
   const notifyNewSignIn = raw.notifyNewSignIn ?? true
   if (typeof notifyNewSignIn !== 'boolean') fail('notifyNewSignIn', 'a boolean', raw.notifyNewSignIn)
   const now = fn('now', raw.now) ?? Date.now
+  const brand = resolveBrand(raw.brand, url)
+  const locale = resolveLocale(raw.locale)
+  const render = fn('pages.render', raw.pages?.render)
+  const linkUrl = raw.linkUrl ?? null
+  if (linkUrl !== null && !(isLocalPath(linkUrl) && !linkUrl.includes('#'))) fail('linkUrl', "a same-origin path without a fragment, such as '/login/verify'", raw.linkUrl)
 
   return Object.freeze({
     origin: url.origin,
     secure,
-    appName: url.host,
+    appName: brand.name,
+    brand,
+    locale,
+    render,
+    linkUrl,
     secrets: Object.freeze([...secrets]),
     store: raw.store ?? new MemoryStore(),
     storeIsDefault: raw.store === undefined,
@@ -348,5 +429,78 @@ export function resolveOptions (raw: MagicLinkOptions): ResolvedOptions {
     maxAttempts: 5,
     maxAddressFailures: 20,
     claimWindow: 120_000,
+  })
+}
+
+/** An `https://` URL or a same-origin path, made absolute; no character that would end a CSP source or an HTML attribute. */
+function brandUrl (option: string, value: unknown, origin: URL): string | null {
+  if (value === undefined) return null
+  if (typeof value === 'string' && /^[^\s;,'"<>\\]+$/.test(value)) {
+    if (isLocalPath(value)) return origin.origin + value
+    try {
+      const u = new URL(value)
+      if (u.protocol === 'https:' && u.username === '' && u.password === '') return u.href
+    } catch {}
+  }
+  return fail(option, "a same-origin path or an https:// URL", value)
+}
+
+function resolveBrand (raw: BrandOptions | undefined, origin: URL): Brand {
+  const b = raw ?? {}
+  if (typeof b !== 'object' || b === null) fail('brand', 'an object', raw)
+  const name = b.name ?? origin.host
+  if (typeof name !== 'string' || name.trim() === '' || name.length > 80 || /[\r\n]/.test(name)) fail('brand.name', 'a name of 1 to 80 characters on one line', b.name)
+  const color = b.color ?? null
+  if (color !== null && !/^#[0-9a-fA-F]{6}$/.test(color)) fail('brand.color', "a colour '#rrggbb'", b.color)
+  return Object.freeze({
+    name,
+    logoUrl: brandUrl('brand.logoUrl', b.logoUrl, origin),
+    color: color === null ? null : color.toLowerCase(),
+    onColor: color === null ? null : textOn(color),
+    supportUrl: brandUrl('brand.supportUrl', b.supportUrl, origin),
+  })
+}
+
+const MESSAGE_KEYS = new Set(Object.keys(en))
+
+function isMessage (value: unknown): value is string | PluralForms {
+  return typeof value === 'string' ||
+    (typeof value === 'object' && value !== null && typeof (value as PluralForms).other === 'string' &&
+      Object.values(value).every((v) => typeof v === 'string'))
+}
+
+function resolveLocale (raw: LocaleOptions | undefined): ResolvedOptions['locale'] {
+  const l = raw ?? {}
+  if (typeof l !== 'object' || l === null) fail('locale', 'an object', raw)
+  const overrides = l.messages ?? {}
+  if (typeof overrides !== 'object' || overrides === null) fail('locale.messages', 'an object of catalogs by locale', l.messages)
+  const added: Record<string, Partial<MagicLinkMessages>> = {}
+  for (const [tag, catalog] of Object.entries(overrides)) {
+    const canonical = canonicalLocale(tag) ?? fail('locale.messages', 'catalogs keyed by BCP 47 tags', tag)
+    if (typeof catalog !== 'object' || catalog === null) fail(`locale.messages.${tag}`, 'an object of messages', catalog)
+    for (const [key, value] of Object.entries(catalog)) {
+      if (!MESSAGE_KEYS.has(key)) fail(`locale.messages.${tag}`, 'keys of MagicLinkMessages', key)
+      if (!isMessage(value)) fail(`locale.messages.${tag}.${key}`, 'a string (or plural forms with `other`)', value)
+    }
+    added[canonical] = catalog
+  }
+  const fallback = canonicalLocale(l.default ?? 'en') ?? fail('locale.default', "a BCP 47 tag such as 'en'", l.default)
+  const supported = l.supported === undefined
+    ? [...new Set([...shippedLocales, ...Object.keys(added)])]
+    : Array.isArray(l.supported) && l.supported.length > 0
+      ? l.supported.map((tag) => canonicalLocale(tag) ?? fail('locale.supported', 'BCP 47 tags', tag))
+      : fail('locale.supported', 'a non-empty array of BCP 47 tags', l.supported)
+  if (!supported.includes(fallback)) fail('locale.default', `one of locale.supported (${supported.join(', ')})`, l.default)
+  const base = { ...(shipped[fallback] ?? en), ...added[fallback] } as MagicLinkMessages
+  const catalogs: Record<string, MagicLinkMessages> = {}
+  for (const tag of supported) {
+    if (shipped[tag] === undefined && added[tag] === undefined) fail('locale.supported', 'shipped locales or ones added in locale.messages', tag)
+    catalogs[tag] = Object.freeze({ ...base, ...shipped[tag], ...added[tag] }) as MagicLinkMessages
+  }
+  return Object.freeze({
+    default: fallback,
+    supported: Object.freeze(supported),
+    resolve: fn('locale.resolve', l.resolve),
+    messages: Object.freeze(catalogs),
   })
 }

@@ -6,8 +6,8 @@ import { readCookie } from './cookies.js'
 import { errors } from './errors.js'
 import { MailSender } from './mail/sender.js'
 import { resolveOptions, type MagicLinkOptions } from './options.js'
-import { errorPage } from './pages/index.js'
-import { checkOrigin, sendPage, wantsHtml, type Core } from './routes/context.js'
+import { createTheme } from './pages/index.js'
+import { checkOrigin, sendPage, translatorFor, translatorsOf, wantsHtml, type Core } from './routes/context.js'
 import { pollRoutes } from './routes/poll.js'
 import { requestRoute } from './routes/request.js'
 import { sessionRoutes } from './routes/session.js'
@@ -51,9 +51,10 @@ async function magicLink (fastify: FastifyInstance, raw: MagicLinkOptions): Prom
     prefix,
     store,
     sessions,
-    mail: new MailSender(o, fastify.log),
+    mail: new MailSender(o, fastify.log, (locale) => translatorFor(core, locale)),
     waiters: new FlowWaiters(),
-    page: { prefix, loginUrl: o.loginUrl, appName: o.appName },
+    theme: createTheme(o.brand),
+    translators: translatorsOf(o),
   }
 
   fastify.decorateRequest('session', null)
@@ -162,7 +163,7 @@ function parseForm (body: string): Record<string, string | string[]> {
 
 function errorHandler (core: Core) {
   // Browsers land on these routes from the mail and its pages: their errors are pages too.
-  const pages = [`${core.prefix}/verify`, `${core.prefix}/revoke`]
+  const pages = [`${core.prefix}/verify`, `${core.prefix}/revoke`, `${core.prefix}/resend`]
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     let e: FastifyError = error
     if (error.code === 'FST_ERR_VALIDATION') e = new errors.BAD_REQUEST(error.message.slice(0, 200))
@@ -181,9 +182,17 @@ function errorHandler (core: Core) {
       e = Object.assign(new Error('Internal Server Error'), { code: 'FST_MAGIC_LINK_INTERNAL', statusCode: 500 }) as FastifyError
     }
     if (wantsHtml(request) && pages.some((path) => request.url.startsWith(path))) {
-      return sendPage(reply, status, errorPage({ ...core.page, title: STATUS_CODES[status] as string, message: e.message }))
+      const wait = Number(reply.getHeader('retry-after'))
+      return sendPage(core, request, reply, { kind: 'error', status, code: e.code, retryAfter: Number.isFinite(wait) && wait > 0 ? wait : null })
     }
-    return reply.code(status).send({ statusCode: status, code: e.code, error: STATUS_CODES[status] as string, message: e.message })
+    // Stable fields for machines beside the English `message`: why a link is unusable, and
+    // how many code attempts are left.
+    const { reason, attemptsLeft } = e as FastifyError & { reason?: string, attemptsLeft?: number }
+    return reply.code(status).send({
+      statusCode: status, code: e.code, error: STATUS_CODES[status] as string, message: e.message,
+      ...(reason === undefined ? {} : { reason }),
+      ...(attemptsLeft === undefined ? {} : { attemptsLeft }),
+    })
   }
 }
 

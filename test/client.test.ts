@@ -305,8 +305,9 @@ t.test('the login ends: expired_token, access_denied', async (t) => {
   const c = browser(a)
   await c.client.login('known@example.com')
   for (let i = 0; i < 5; i++) {
-    t.match(await rejection(c.client.verifyCode('000000')), { code: 'FST_MAGIC_LINK_INVALID_CODE', status: 400 }, `wrong code ${i + 1}`)
+    t.match(await rejection(c.client.verifyCode('000000')), { code: 'FST_MAGIC_LINK_INVALID_CODE', status: 400, attemptsLeft: 4 - i, reason: undefined }, `wrong code ${i + 1}`)
   }
+  t.match(await rejection(c.client.verifyCode('000000')), { code: 'FST_MAGIC_LINK_INVALID_TOKEN', reason: 'denied', attemptsLeft: undefined }, 'then the login is over, and says why')
   t.match(await rejection(c.client.waitForSession()), { code: 'access_denied', status: 403, message: /wrong codes/ })
 
   t.match(await rejection(browser(a).client.waitForSession()), { code: 'FST_MAGIC_LINK_BAD_REQUEST', status: 400 }, 'no login in this browser')

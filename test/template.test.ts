@@ -7,6 +7,12 @@ import {
   type NoticeContext,
 } from '../src/mail/template.js'
 import { describeUserAgent } from '../src/mail/user-agent.js'
+import { messages, Translator } from '../src/i18n/index.js'
+import type { MagicLinkMessages } from '../src/i18n/types.js'
+import type { Brand } from '../src/pages/index.js'
+
+const EN = new Translator('en', messages.en as MagicLinkMessages)
+const BRAND: Brand = { name: 'app.example.com', logoUrl: null, color: null, onColor: null, supportUrl: null }
 
 const XSS = '<script>alert(1)</script>'
 const XSS_ESCAPED = '&lt;script&gt;alert(1)&lt;/script&gt;'
@@ -19,6 +25,10 @@ const mailContext = (over: Partial<MailContext> = {}): MailContext => ({
   device: 'Firefox on Linux',
   appName: 'app.example.com',
   expiresInMinutes: 10,
+  locale: 'en',
+  brand: BRAND,
+  messages: EN.messages,
+  invite: false,
   ...over,
 })
 
@@ -28,6 +38,9 @@ const noticeContext = (over: Partial<NoticeContext> = {}): NoticeContext => ({
   at: new Date('2025-03-04T05:16:00.000Z'),
   appName: 'app.example.com',
   sessionsUrl: 'https://app.example.com/account/sessions',
+  locale: 'en',
+  brand: BRAND,
+  messages: EN.messages,
   ...over,
 })
 
@@ -39,7 +52,7 @@ t.test('escapeHtml escapes the five HTML-significant characters', async (t) => {
 
 t.test('login mail: link and code in both parts', async (t) => {
   const ctx = mailContext()
-  const mail = renderDefaultMail(ctx)
+  const mail = renderDefaultMail(ctx, EN)
   t.ok(mail.text.includes(ctx.link), 'raw link in text')
   t.ok(mail.text.includes('042917'), 'code in text')
   t.ok(mail.html.includes(`href="${escapeHtml(ctx.link)}"`), 'link as href in html')
@@ -48,65 +61,72 @@ t.test('login mail: link and code in both parts', async (t) => {
   t.match(mail.html, /<a href="[^"]+" style="[^"]+">Sign in<\/a>/, 'a button')
   for (const part of [mail.text, mail.html]) {
     t.ok(part.includes('Firefox on Linux'), 'requester device')
-    t.ok(part.includes('2025-03-04 05:06 UTC'), 'request time, UTC')
+    t.ok(part.includes('Requested on March 4, 2025 at 5:06 AM UTC from Firefox on Linux.'), 'request time in words, UTC named')
     t.ok(part.includes('expire in 10 minutes'), 'lifetime')
-    t.ok(part.includes('If this wasn\'t you, ignore this email — nobody can sign in without access to this mailbox.') ||
-      part.includes('If this wasn&#39;t you, ignore this email — nobody can sign in without access to this mailbox.'))
+    t.ok(part.includes('If this wasn’t you, ignore this email: no one can sign in without access to your mailbox.'))
   }
 })
 
 t.test('every attribute value is closed where it should be', async (t) => {
-  for (const mail of [renderDefaultMail(mailContext()), renderSignInNotice(noticeContext())]) {
+  for (const mail of [renderDefaultMail(mailContext(), EN), renderSignInNotice(noticeContext(), EN)]) {
     // after a closing quote comes a space, '>' or '/>', never more attribute text
     t.notMatch(mail.html, /="[^"]*"[^\s>/]/)
   }
 })
 
 t.test('T6: the match code never appears in the mail', async (t) => {
-  const mail = renderDefaultMail(mailContext())
+  const mail = renderDefaultMail(mailContext(), EN)
   for (const part of [mail.subject, mail.text, mail.html]) {
     t.notOk(part.includes('BCD-FGH') || part.includes('BCDFGH'), 'a mail reader must not learn the screen code')
   }
 })
 
 t.test('login mail without OTP has no code section', async (t) => {
-  const mail = renderDefaultMail(mailContext({ otp: null }))
-  t.notOk(mail.text.includes('enter this code'))
-  t.notOk(mail.html.includes('enter this code'))
+  const mail = renderDefaultMail(mailContext({ otp: null }), EN)
+  t.notOk(mail.text.includes('type this code'))
+  t.notOk(mail.html.includes('type this code'))
+  t.ok(mail.text.includes('The link works once and expires in 10 minutes.'))
   t.notMatch(mail.text, /\d{6}/)
   t.ok(mail.text.includes(mailContext().link))
 })
 
-t.test('lifetime is pluralised', async (t) => {
-  t.ok(renderDefaultMail(mailContext({ expiresInMinutes: 1 })).text.includes('expire in 1 minute.'))
+t.test('lifetime is written for people', async (t) => {
+  t.ok(renderDefaultMail(mailContext({ expiresInMinutes: 1 }), EN).text.includes('expire in 1 minute.'))
+  t.ok(renderDefaultMail(mailContext({ expiresInMinutes: 60 }), EN).text.includes('expire in 1 hour.'))
+  t.ok(renderDefaultMail(mailContext({ expiresInMinutes: 10 }), new Translator('de', messages.de as MagicLinkMessages)).text.includes('10 Minuten'))
+})
+
+t.test('an invitation names no requesting browser', async (t) => {
+  const mail = renderDefaultMail(mailContext({ invite: true, device: 'an invitation' }), EN)
+  t.notMatch(mail.text, /Requested|invitation/)
 })
 
 t.test('T11: the subject is fixed text plus appName, whatever the address or device', async (t) => {
-  const a = renderDefaultMail(mailContext())
-  const b = renderDefaultMail(mailContext({ email: 'x\r\nBcc: evil@evil.io', device: XSS, otp: '999999', link: 'https://other' }))
+  const a = renderDefaultMail(mailContext(), EN)
+  const b = renderDefaultMail(mailContext({ email: 'x\r\nBcc: evil@evil.io', device: XSS, otp: '999999', link: 'https://other' }), EN)
   t.equal(a.subject, 'Sign in to app.example.com')
   t.equal(b.subject, a.subject)
   t.notOk(a.subject.includes('ada'))
   t.notOk(a.subject.includes('042917'), 'lock screens show subjects: no code in it')
-  const n = renderSignInNotice(noticeContext({ email: 'someone-else@example.org', device: XSS }))
+  const n = renderSignInNotice(noticeContext({ email: 'someone-else@example.org', device: XSS }), EN)
   t.equal(n.subject, 'New sign-in to app.example.com')
-  t.equal(renderSignInNotice(noticeContext()).subject, n.subject)
+  t.equal(renderSignInNotice(noticeContext(), EN).subject, n.subject)
 })
 
 t.test('T21: every field of the login mail is escaped in html', async (t) => {
-  for (const field of ['email', 'link', 'otp', 'device', 'appName'] as const) {
-    const mail = renderDefaultMail(mailContext({ [field]: XSS }))
+  for (const field of ['email', 'link', 'otp', 'device', 'brand'] as const) {
+    const mail = renderDefaultMail(mailContext(field === 'brand' ? { brand: { ...BRAND, name: XSS } } : { [field]: XSS }), EN)
     t.notOk(mail.html.includes('<script'), `${field}: no live script tag`)
     t.ok(mail.html.includes(XSS_ESCAPED), `${field}: rendered as text`)
   }
-  const attr = renderDefaultMail(mailContext({ link: 'https://a.example/"><img src=x onerror=alert(1)>' }))
+  const attr = renderDefaultMail(mailContext({ link: 'https://a.example/"><img src=x onerror=alert(1)>' }), EN)
   t.notOk(attr.html.includes('<img'), 'no breaking out of href')
   t.ok(attr.html.includes('href="https://a.example/&quot;&gt;&lt;img'))
 })
 
 t.test('T21: every field of the sign-in notice is escaped in html', async (t) => {
-  for (const field of ['email', 'device', 'appName', 'sessionsUrl'] as const) {
-    const mail = renderSignInNotice(noticeContext({ [field]: XSS }))
+  for (const field of ['email', 'device', 'brand', 'sessionsUrl'] as const) {
+    const mail = renderSignInNotice(noticeContext(field === 'brand' ? { brand: { ...BRAND, name: XSS } } : { [field]: XSS }), EN)
     t.notOk(mail.html.includes('<script'), `${field}: no live script tag`)
     t.ok(mail.html.includes(XSS_ESCAPED), `${field}: rendered as text`)
   }
@@ -114,11 +134,11 @@ t.test('T21: every field of the sign-in notice is escaped in html', async (t) =>
 
 t.test('sign-in notice content', async (t) => {
   const ctx = noticeContext()
-  const mail = renderSignInNotice(ctx)
+  const mail = renderSignInNotice(ctx, EN)
   for (const part of [mail.text, mail.html]) {
     t.ok(part.includes('ada@example.com'))
     t.ok(part.includes('Safari on iOS'))
-    t.ok(part.includes('2025-03-04 05:16 UTC'))
+    t.ok(part.includes('on March 4, 2025 at 5:16 AM UTC'))
     t.ok(part.includes(ctx.sessionsUrl))
   }
   t.ok(mail.html.includes(`href="${ctx.sessionsUrl}"`))

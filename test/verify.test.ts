@@ -110,7 +110,7 @@ t.test('used link: 409 page with when and from what; revoke needs the typed addr
   // A scanner clicking the button with the field empty or prefilled junk revokes nothing.
   const empty = await send(a.app, victim, { method: 'POST', url: '/auth/revoke', payload: `token=${token}&email=`, headers: form })
   t.equal(empty.statusCode, 400)
-  t.match(empty.body, /does not match/)
+  t.match(empty.body, /doesn’t look like an email address/, 'an empty field is not an address')
   const wrong = await send(a.app, victim, { method: 'POST', url: '/auth/revoke', payload: { token, email: 'other@example.com' } })
   t.match(wrong.json(), { statusCode: 400, code: 'FST_MAGIC_LINK_BAD_REQUEST' })
   t.equal((await send(a.app, laptop, { method: 'GET', url: '/me' })).statusCode, 200, 'still signed in')
@@ -193,7 +193,7 @@ t.test('invitations: createLink gives a link that signs in whoever types the add
   t.match(clicked.body, /Type the email address/)
   const wrong = await send(a.app, browser, { method: 'POST', url: '/auth/verify', payload: `token=${token}&email=someone@example.com`, headers: form })
   t.equal(wrong.statusCode, 400)
-  t.match(wrong.body, /does not match/)
+  t.match(wrong.body, /doesn’t match this invitation/)
   const wrongJson = await send(a.app, browser, { method: 'POST', url: '/auth/verify', payload: { token, email: 'someone@example.com' } })
   t.equal(wrongJson.json().code, 'FST_MAGIC_LINK_BAD_REQUEST')
   const ok = await send(a.app, browser, { method: 'POST', url: '/auth/verify', payload: `token=${token}&email=invitee@example.com`, headers: form })

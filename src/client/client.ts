@@ -168,7 +168,10 @@ function failure (a: Answer): MagicLinkClientError {
   // RFC 8628 §3.5 shape `{ error, error_description? }`; Fastify's own errors also have `error`, but with `statusCode`.
   else if (typeof b.error === 'string' && b.statusCode === undefined) code = b.error
   const message = [b.error_description, b.message].find((m): m is string => typeof m === 'string') ?? `HTTP ${a.status}`
-  return new MagicLinkClientError(code, message, a.status)
+  return new MagicLinkClientError(code, message, a.status, undefined, {
+    ...(typeof b.reason === 'string' ? { reason: b.reason } : {}),
+    ...(typeof b.attemptsLeft === 'number' ? { attemptsLeft: b.attemptsLeft } : {}),
+  })
 }
 
 function expectStatus (a: Answer, status: number): void {

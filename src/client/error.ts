@@ -31,18 +31,28 @@ export class MagicLinkClientError extends Error {
   readonly code: MagicLinkClientErrorCode
   /** HTTP status of the answer, or 0 when there was none (`aborted`, `network_error`). */
   readonly status: number
+  /**
+   * With `FST_MAGIC_LINK_INVALID_TOKEN`: why the link cannot be used (`'unknown'`, `'expired'`,
+   * `'superseded'`, `'used'`, `'denied'`), the same in every language. Otherwise undefined.
+   */
+  readonly reason: string | undefined
+  /** With a counted wrong code (`FST_MAGIC_LINK_INVALID_CODE`): the attempts left. Otherwise undefined. */
+  readonly attemptsLeft: number | undefined
 
   /**
    * @param code what went wrong
    * @param message a human-readable explanation (the server's, when it sent one)
    * @param status HTTP status, 0 without an answer
    * @param cause the underlying error (a `fetch` rejection, the abort reason)
+   * @param detail the server's stable `reason` and `attemptsLeft`, when it sent them
    */
-  constructor (code: MagicLinkClientErrorCode, message: string, status = 0, cause?: unknown) {
+  constructor (code: MagicLinkClientErrorCode, message: string, status = 0, cause?: unknown, detail: { reason?: string, attemptsLeft?: number } = {}) {
     super(message, cause === undefined ? undefined : { cause })
     this.name = 'MagicLinkClientError'
     this.code = code
     this.status = status
+    this.reason = detail.reason
+    this.attemptsLeft = detail.attemptsLeft
   }
 }
 

@@ -164,3 +164,12 @@ export function normalizeEmail (input: unknown): AddressResult {
   if (octets(normalized) > MAX_ADDRESS_OCTETS) return reject('email is longer than 254 octets')
   return { ok: true, email: normalized }
 }
+
+/**
+ * An address with its local part hidden but for its first character (`a•••@example.com`): enough
+ * for the person it belongs to, nothing to a stranger who holds only the link.
+ */
+export function maskEmail (email: string): string {
+  const at = email.lastIndexOf('@')
+  return `${String.fromCodePoint(email.codePointAt(0) as number)}•••${email.slice(at)}`
+}

@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
+import type { Translator } from '../i18n/locale.js'
 import type { MailMessage, ResolvedOptions } from '../options.js'
 import { renderDefaultMail, renderSignInNotice, type MailContext, type NoticeContext, type RenderedMail } from './template.js'
 
@@ -11,14 +12,17 @@ export class MailSender {
   readonly #o: ResolvedOptions
   readonly #log: FastifyBaseLogger
   readonly #pending = new Set<Promise<void>>()
+  readonly #translator: (locale: string) => Translator
 
-  constructor (options: ResolvedOptions, log: FastifyBaseLogger) {
+  /** `translator` gives the messages and grammar of a mail's locale (one the app supports). */
+  constructor (options: ResolvedOptions, log: FastifyBaseLogger, translator: (locale: string) => Translator) {
     this.#o = options
     this.#log = log
+    this.#translator = translator
   }
 
   async #render (ctx: MailContext): Promise<RenderedMail> {
-    return this.#o.mail?.render === undefined ? renderDefaultMail(ctx) : await this.#o.mail.render(ctx)
+    return this.#o.mail?.render === undefined ? renderDefaultMail(ctx, this.#translator(ctx.locale)) : await this.#o.mail.render(ctx)
   }
 
   /** Queues the login mail. */
@@ -43,7 +47,7 @@ export class MailSender {
   /** Queues the "new sign-in" notice (cross-device login). */
   notice (ctx: NoticeContext): void {
     this.#queue('notice', ctx.email, async () => {
-      await this.#deliver(ctx.email, renderSignInNotice(ctx), null)
+      await this.#deliver(ctx.email, renderSignInNotice(ctx, this.#translator(ctx.locale)), null)
     }, null)
   }
 

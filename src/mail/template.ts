@@ -1,4 +1,7 @@
 import { escapeHtml } from '../html.js'
+import type { Translator } from '../i18n/locale.js'
+import type { MagicLinkMessages, MessageKey, MessageValues } from '../i18n/types.js'
+import type { Brand } from '../pages/model.js'
 
 /** What the default login mail (or a custom `mail.render`) is given. */
 export interface MailContext {
@@ -10,12 +13,20 @@ export interface MailContext {
   otp: string | null
   /** When the login was requested. */
   requestedAt: Date
-  /** The requester's browser and system from `describeUserAgent`, never the raw header. */
+  /** The requester's browser and system from `describeUserAgent` ("Firefox on Linux"), never the raw header. */
   device: string
-  /** The host of the configured origin. */
+  /** The brand's name (`brand.name`, default: the host of the configured origin). */
   appName: string
   /** Link and code lifetime. */
   expiresInMinutes: number
+  /** The mail's language: the user's `locale`, else the asking request's, else `locale.default`. */
+  locale: string
+  /** The app's brand. */
+  brand: Brand
+  /** The catalog of `locale`, with the app's overrides. */
+  messages: MagicLinkMessages
+  /** An invitation (`app.magicLink.createLink`): nobody asked from a browser. */
+  invite: boolean
 }
 
 /** A mail ready for the transport; `subject` holds no user input. */
@@ -33,35 +44,31 @@ export interface NoticeContext {
   device: string
   /** When the session was issued. */
   at: Date
-  /** The host of the configured origin. */
+  /** The brand's name. */
   appName: string
   /** Where the user can see and sign out sessions. */
   sessionsUrl: string
+  locale: string
+  brand: Brand
+  messages: MagicLinkMessages
 }
 
 export { escapeHtml }
 
-/** UTC and fixed format: the server's locale and time zone must not change what the mail says. */
-function formatTime (d: Date): string {
-  const iso = d.toISOString()
-  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`
-}
-
-const minutes = (n: number): string => (n === 1 ? '1 minute' : `${n} minutes`)
-
-const IGNORE_LINE =
-  'If this wasn\'t you, ignore this email — nobody can sign in without access to this mailbox.'
-
 const STYLE = {
   body: 'margin:0;padding:24px;background:#f4f4f5;font-family:-apple-system,BlinkMacSystemFont,\'Segoe UI\',Roboto,Helvetica,Arial,sans-serif;color:#18181b',
   card: 'max-width:480px;margin:0 auto;padding:32px;background:#ffffff;border-radius:8px',
+  logo: 'display:block;max-height:40px;max-width:200px;margin:0 0 20px',
   h1: 'margin:0 0 16px;font-size:20px',
   p: 'margin:0 0 16px;font-size:15px;line-height:1.5',
-  button: 'display:inline-block;padding:12px 24px;background:#18181b;color:#ffffff;text-decoration:none;border-radius:6px;font-weight:600',
   code: 'margin:0 0 16px;font-family:Menlo,Consolas,monospace;font-size:28px;letter-spacing:6px;font-weight:700',
   small: 'margin:0 0 16px;font-size:13px;line-height:1.5;color:#52525b',
   rawLink: 'margin:0 0 16px;font-size:13px;line-height:1.5;color:#52525b;word-break:break-all',
 } as const
+
+/** The mail's button: the brand's colour, with text chosen for contrast. */
+const buttonStyle = (brand: Brand): string =>
+  `display:inline-block;padding:12px 24px;background:${brand.color ?? '#18181b'};color:${brand.onColor ?? '#ffffff'};text-decoration:none;border-radius:6px;font-weight:600`
 
 /** One escaped `<p>`; `style` is a constant from `STYLE` (no `"` in it), never data. */
 const para = (text: string, style: string = STYLE.p): string =>
@@ -70,60 +77,79 @@ const para = (text: string, style: string = STYLE.p): string =>
 const anchor = (href: string, text: string, style = ''): string =>
   `<a href="${escapeHtml(href)}"${style === '' ? '' : ` style="${style}"`}>${escapeHtml(text)}</a>`
 
-/** The shared page around both mails. `inner` is already-escaped HTML built in this module. */
-function page (title: string, inner: string): string {
+/** A mail's texts in its language. */
+function writer (t: Translator, brand: Brand): (key: MessageKey, values?: MessageValues) => string {
+  return (key, values) => t.text(key, { app: brand.name, ...values })
+}
+
+/** The shared page around both mails, in the mail's language and direction. `inner` is escaped HTML built here. */
+function page (t: Translator, brand: Brand, title: string, inner: string): string {
+  const support = brand.supportUrl === null
+    ? []
+    : [`<p style="${STYLE.small}">${escapeHtml(t.text('mail.support'))} ${anchor(brand.supportUrl, brand.supportUrl)}</p>`]
   return [
     '<!doctype html>',
-    '<html lang="en"><head><meta charset="utf-8">',
+    `<html lang="${escapeHtml(t.locale)}" dir="${t.dir}"><head><meta charset="utf-8">`,
     '<meta name="viewport" content="width=device-width,initial-scale=1">',
     `<title>${escapeHtml(title)}</title></head>`,
     `<body style="${STYLE.body}"><div style="${STYLE.card}">`,
+    ...(brand.logoUrl === null ? [] : [`<img src="${escapeHtml(brand.logoUrl)}" alt="${escapeHtml(brand.name)}" style="${STYLE.logo}">`]),
     `<h1 style="${STYLE.h1}">${escapeHtml(title)}</h1>`,
     inner,
+    ...support,
     '</div></body></html>',
   ].join('\n')
 }
 
+/** The support line of a text mail, or nothing. */
+const supportText = (t: Translator, brand: Brand): string[] =>
+  brand.supportUrl === null ? [] : [`${t.text('mail.support')} ${brand.supportUrl}`, '']
+
 /**
- * The default login mail: a button and the raw link, the 6-digit code when enabled, who asked
- * (browser and system, time), how long the link lives, and what to do if it wasn't you.
- * The subject is fixed text plus `appName` (configuration), never the address or the device:
- * header fields carry no user input (SECURITY.md T11), and it is also what lock screens show.
+ * The default login mail, in `ctx.locale`: a button and the raw link, the 6-digit code when
+ * enabled, who asked (browser and system, time in UTC with the zone named), how long the link
+ * lives, and what to do if it wasn't you. The subject is a fixed message plus the brand name
+ * (configuration), never the address or the device: header fields carry no user input
+ * (SECURITY.md T11), and it is also what lock screens show.
  */
-export function renderDefaultMail (ctx: MailContext): RenderedMail {
-  const subject = `Sign in to ${ctx.appName}`
-  const requested = `Requested from ${ctx.device} at ${formatTime(ctx.requestedAt)}.`
-  const lifetime = `The link and code work once and expire in ${minutes(ctx.expiresInMinutes)}.`
-  const intro = `Someone asked to sign in to ${ctx.appName} as ${ctx.email}.`
-  const onlyYou = 'Only continue if you just started this sign-in yourself. Never share this link or code.'
-  const codeLine = 'Or enter this code on the screen where you asked to sign in:'
+export function renderDefaultMail (ctx: MailContext, t: Translator): RenderedMail {
+  const w = writer(t, ctx.brand)
+  const subject = w('mail.login.subject')
+  const requested = ctx.invite ? [] : [w('mail.login.requested', { device: t.device(ctx.device), when: t.at(ctx.requestedAt) })]
+  const duration = t.duration(ctx.expiresInMinutes * 60_000)
+  const lifetime = ctx.otp === null ? w('mail.login.lifetimeNoCode', { duration }) : w('mail.login.lifetime', { duration })
+  const intro = w('mail.login.intro', { email: ctx.email })
+  const onlyYou = w('mail.login.onlyYou')
+  const codeLine = w('mail.login.code')
+  const ignore = w('mail.login.ignore')
 
   const text = [
     subject,
     '',
     intro,
-    requested,
+    ...requested,
     '',
-    'Open this link to sign in:',
+    w('mail.login.open'),
     ctx.link,
     '',
     ...(ctx.otp === null ? [] : [codeLine, ctx.otp, '']),
     lifetime,
     onlyYou,
     '',
-    IGNORE_LINE,
+    ignore,
     '',
+    ...supportText(t, ctx.brand),
   ].join('\n')
 
-  const html = page(subject, [
+  const html = page(t, ctx.brand, subject, [
     para(intro),
-    para(requested),
-    `<p style="${STYLE.p}">${anchor(ctx.link, 'Sign in', STYLE.button)}</p>`,
-    `<p style="${STYLE.rawLink}">Or open this link: ${anchor(ctx.link, ctx.link)}</p>`,
-    ...(ctx.otp === null ? [] : [para(codeLine), para(ctx.otp, STYLE.code)]),
+    ...requested.map((line) => para(line)),
+    `<p style="${STYLE.p}">${anchor(ctx.link, w('mail.login.button'), buttonStyle(ctx.brand))}</p>`,
+    `<p style="${STYLE.rawLink}">${escapeHtml(w('mail.login.orLink'))} ${anchor(ctx.link, ctx.link)}</p>`,
+    ...(ctx.otp === null ? [] : [para(codeLine), `<p style="${STYLE.code}" dir="ltr">${escapeHtml(ctx.otp)}</p>`]),
     para(lifetime),
     para(onlyYou),
-    para(IGNORE_LINE, STYLE.small),
+    para(ignore, STYLE.small),
   ].join('\n'))
 
   return { subject, text, html }
@@ -134,19 +160,20 @@ export function renderDefaultMail (ctx: MailContext): RenderedMail {
  * to another device: the one signal a victim of remote phishing gets (SECURITY.md T6, RFC 8628
  * §5.4). Fixed subject, same escaping as the login mail.
  */
-export function renderSignInNotice (ctx: NoticeContext): RenderedMail {
-  const subject = `New sign-in to ${ctx.appName}`
-  const what = `${ctx.email} was signed in to ${ctx.appName} on ${ctx.device} at ${formatTime(ctx.at)}, after a sign-in link was approved from another device.`
-  const ok = 'If this was you, there is nothing to do.'
-  const notYou = 'If it wasn\'t you, sign that session out now and do not share sign-in codes with anyone:'
+export function renderSignInNotice (ctx: NoticeContext, t: Translator): RenderedMail {
+  const w = writer(t, ctx.brand)
+  const subject = w('mail.notice.subject')
+  const what = w('mail.notice.text', { email: ctx.email, device: t.device(ctx.device), when: t.at(ctx.at) })
+  const ok = w('mail.notice.ok')
+  const notYou = w('mail.notice.notYou')
 
-  const text = [subject, '', what, '', ok, notYou, ctx.sessionsUrl, ''].join('\n')
+  const text = [subject, '', what, '', ok, notYou, ctx.sessionsUrl, '', ...supportText(t, ctx.brand)].join('\n')
 
-  const html = page(subject, [
+  const html = page(t, ctx.brand, subject, [
     para(what),
     para(ok),
     para(notYou),
-    `<p style="${STYLE.p}">${anchor(ctx.sessionsUrl, 'Review your sessions', STYLE.button)}</p>`,
+    `<p style="${STYLE.p}">${anchor(ctx.sessionsUrl, w('mail.notice.button'), buttonStyle(ctx.brand))}</p>`,
     `<p style="${STYLE.rawLink}">${anchor(ctx.sessionsUrl, ctx.sessionsUrl)}</p>`,
   ].join('\n'))
 

@@ -1,110 +1,91 @@
+import type { PageView } from './model.js'
 import {
-  type PageCommon,
-  deviceHtml,
-  errorHtml,
-  escapeHtml,
-  layout,
-  routeUrl,
-  startAgainHtml,
-  timeHtml,
-  tokenInput,
+  backLink, button, emailField, errorHtml, escapeHtml, form, p, startAgainHtml, strong, timeHtml, type PageInput,
 } from './layout.js'
+import type { PageParts } from './verify.js'
 
-/** Why a link no longer works. */
-export type GoneReason = 'expired' | 'superseded' | 'unknown'
+type Page<K extends PageView['kind']> = PageInput & Extract<PageView, { kind: K }>
 
-/** Input of {@link gonePage}. */
-export interface GonePageInput extends PageCommon {
-  reason: GoneReason
-}
-
-/** Input of {@link usedPage}. */
-export interface UsedPageInput extends PageCommon {
-  /** The link token, posted back to `/revoke` in the body. */
-  token: string
-  /** When the link was used. */
-  usedAt: Date
-  /** The device it was used from, e.g. "Firefox on Linux". */
-  device: string
-  /** Why the last revoke attempt failed, e.g. "That is not the address this link was sent to." */
-  error?: string
-  /** Clock for "N minutes ago"; defaults to the current time. */
-  now?: Date
-}
-
-/** Input of {@link approvedPage}. */
-export interface ApprovedPageInput extends PageCommon {
-  /** The device that asked and now gets the session. */
-  device: string
-}
-
-/** Input of {@link errorPage}. */
-export interface ErrorPageInput extends PageCommon {
-  title: string
-  message: string
-}
-
-const GONE: Readonly<Record<GoneReason, readonly [title: string, text: string]>> = {
-  expired: [
-    'This link has expired',
-    'Sign-in links work for a few minutes only. Start again to get a new one.',
-  ],
-  superseded: [
-    'This link was replaced',
-    'A newer sign-in link was sent after this one, so this one no longer works. ' +
-      'Use the link in the newest email, or start again.',
-  ],
-  unknown: [
-    'This link is not valid',
-    'It may have been cut off when it was copied. Start again to get a new one.',
-  ],
-}
-
-/** `410` for a link that is unknown, expired or replaced by a newer one. */
-export function gonePage (c: GonePageInput): string {
-  const [title, text] = GONE[c.reason] ?? GONE.unknown
-  return layout(c, title, `<p>${escapeHtml(text)}</p>\n${startAgainHtml(c)}`)
+/**
+ * `410` for a link that is unknown, expired, replaced by a newer one or stopped. An expired or
+ * replaced link offers "Send a new link" (`POST /resend`), which asks for a new one in this browser.
+ */
+export function deadLinkPage (m: Page<'expired' | 'superseded' | 'unknown' | 'denied'>): PageParts {
+  const resend = m.token !== null && (m.kind === 'expired' || m.kind === 'superseded')
+  return {
+    title: m.t(`${m.kind}.title`),
+    body: [
+      p(m, `${m.kind}.text`),
+      ...(resend ? [form(m.actions.resend, m.token as string, button(m, 'resend.button')), backLink(m)] : [startAgainHtml(m)]),
+    ].join('\n'),
+  }
 }
 
 /**
- * `409` for a link that was already used. Signing that session out needs the address typed in:
- * a scanner that clicks buttons does not type it, so it cannot sign anyone out (SECURITY.md T4, T5).
+ * `409` for a link that was already used. It says when and where the link was opened and, while
+ * the session it started is live, which device holds it and how to sign it out. Signing out
+ * needs the address typed in: a scanner that clicks buttons does not type it, so it cannot sign
+ * anyone out (SECURITY.md T4, T5).
  */
-export function usedPage (c: UsedPageInput): string {
-  return layout(c, 'This link was already used', [
-    `<p>It was used at ${timeHtml(c.usedAt, c.now)} from ${deviceHtml(c.device)}.</p>`,
-    `<p>If that was you, there is nothing to do: go back to ${escapeHtml(c.appName)}.</p>`,
-    '<p class="note">Not you? Sign that session out.</p>',
-    '<p>Type the email address this link was sent to. Asking for it keeps automatic link ' +
-      'scanners, which click buttons, from signing anyone out.</p>',
-    errorHtml(c.error),
-    `<form method="post" action="${escapeHtml(routeUrl(c.prefix, 'revoke'))}">`,
-    tokenInput(c.token),
-    '<label for="email">Your email address</label>',
-    '<input id="email" name="email" type="email" autocomplete="email" required>',
-    '<button type="submit">Sign that session out</button></form>',
-  ].join('\n'))
+export function usedPage (m: Page<'used'>): PageParts {
+  const live = m.sessionDevice === null
+    ? [p(m, 'used.ended'), backLink(m)]
+    : [
+        p(m, 'used.live', { device: strong(m.describeDevice(m.sessionDevice)) }),
+        p(m, 'used.ifYou'),
+        backLink(m),
+        p(m, 'used.notYou', {}, 'note'),
+        p(m, 'used.why'),
+        errorHtml(m, m.error === null ? null : m.t(m.error)),
+        form(m.actions.revoke, m.token, `${emailField(m)}\n${button(m, 'used.button')}`),
+      ]
+  return {
+    title: m.t('used.title'),
+    body: [p(m, 'used.text', { when: timeHtml(m, m.usedAt), device: strong(m.describeDevice(m.device)) }), ...live].join('\n'),
+  }
 }
 
 /** `200` after a cross-device approval. This browser gets no session (SECURITY.md T5). */
-export function approvedPage (c: ApprovedPageInput): string {
-  return layout(c, 'Approved. Return to your other device', [
-    `<p>The sign-in from ${deviceHtml(c.device)} is approved. Go back to that device: it continues there.</p>`,
-    '<p class="muted">You are not signed in on this device. You can close this page.</p>',
-  ].join('\n'))
+export function approvedPage (m: Page<'approved'>): PageParts {
+  return {
+    title: m.t('approved.title'),
+    body: [p(m, 'approved.text', { device: strong(m.describeDevice(m.device)) }), p(m, 'approved.hint', {}, 'muted')].join('\n'),
+  }
 }
 
 /** `200` after `/revoke` signed the session of a used link out. */
-export function revokedPage (c: PageCommon): string {
-  return layout(c, 'That session has been signed out', [
-    '<p>The session this link created has ended.</p>',
-    '<p>If you did not ask for the link, someone may be able to read your email: ' +
-      'change your email password.</p>',
-    startAgainHtml(c, 'Sign in'),
-  ].join('\n'))
+export function revokedPage (m: Page<'revoked'>): PageParts {
+  return {
+    title: m.t('revoked.title'),
+    body: [p(m, 'revoked.text'), p(m, 'revoked.advice'), startAgainHtml(m, 'revoked.button')].join('\n'),
+  }
 }
 
-/** Any other failure (`400`, `403`, …): what went wrong and a way to start again. */
-export function errorPage (c: ErrorPageInput): string {
-  return layout(c, c.title, `<p>${escapeHtml(c.message)}</p>\n${startAgainHtml(c)}`)
+/** `202` after `POST /resend` from a page: a new link is on its way to this (masked) address. */
+export function resentPage (m: Page<'resent'>): PageParts {
+  return {
+    title: m.t('resend.title'),
+    body: [p(m, 'resend.text', { email: strong(m.email) }), p(m, 'resend.hint', {}, 'muted')].join('\n'),
+  }
+}
+
+const ERROR_KEYS = {
+  FST_MAGIC_LINK_BAD_REQUEST: 'badRequest',
+  FST_MAGIC_LINK_INVALID_TOKEN: 'badRequest',
+  FST_MAGIC_LINK_INVALID_CODE: 'badRequest',
+  FST_MAGIC_LINK_FORBIDDEN_ORIGIN: 'forbidden',
+  FST_MAGIC_LINK_RATE_LIMITED: 'rateLimited',
+  FST_MAGIC_LINK_STORE_UNAVAILABLE: 'unavailable',
+} as const
+
+/** Any other failure on a page route, by its error code; a wait is written as "in 12 minutes". */
+export function errorPage (m: Page<'error'>): PageParts {
+  const key = ERROR_KEYS[m.code as keyof typeof ERROR_KEYS] ?? (m.status >= 500 ? 'internal' : 'badRequest')
+  return {
+    title: m.t(`error.${key}.title`),
+    body: [
+      p(m, `error.${key}.text`, { retry: escapeHtml(m.retryIn(m.retryAfter ?? 60)) }),
+      startAgainHtml(m),
+    ].join('\n'),
+  }
 }

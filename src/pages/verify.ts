@@ -1,56 +1,24 @@
-import {
-  type PageCommon,
-  deviceHtml,
-  errorHtml,
-  escapeHtml,
-  layout,
-  routeUrl,
-  timeHtml,
-  tokenInput,
-} from './layout.js'
+import type { PageView } from './model.js'
+import { button, emailField, errorHtml, escapeHtml, form, p, strong, timeHtml, type PageInput } from './layout.js'
 
-/** Input of {@link sameBrowserPage}. */
-export interface SameBrowserPageInput extends PageCommon {
-  /** The link token, posted back in the body. */
-  token: string
-  /** The address the link was sent to. */
-  email: string
-}
+type Page<K extends PageView['kind']> = PageInput & Extract<PageView, { kind: K }>
 
-/** Input of {@link otherBrowserPage}. */
-export interface OtherBrowserPageInput extends PageCommon {
-  /** The link token, posted back in the body. */
-  token: string
-  /** The requester's browser and OS as parsed from its User-Agent, e.g. "Firefox on Linux". */
-  device: string
-  /** When the sign-in was requested. */
-  requestedAt: Date
-  /** Why the last attempt failed, e.g. "That code is not right." */
-  error?: string
-  /** Code attempts left on this flow, shown next to `error`. */
-  attemptsLeft?: number
-  /** Clock for "N minutes ago"; defaults to the current time. */
-  now?: Date
-}
+/** One page: its title and body (already-escaped HTML). */
+export interface PageParts { title: string, body: string }
 
 /**
  * `GET /verify` in the browser that asked (it holds the flow's binding cookie). Opening the link
  * changes nothing; only the button posts (SECURITY.md T4).
  */
-export function sameBrowserPage (c: SameBrowserPageInput): string {
-  return layout(c, 'Sign in', [
-    `<p>Sign in to ${escapeHtml(c.appName)} as <strong>${escapeHtml(c.email)}</strong>.</p>`,
-    '<p class="muted">Only continue if you just started a sign-in.</p>',
-    `<form method="post" action="${escapeHtml(routeUrl(c.prefix, 'verify'))}">`,
-    tokenInput(c.token),
-    '<button type="submit">Sign in</button></form>',
-  ].join('\n'))
-}
-
-// "That code is not right. 3 attempts left." on one line.
-function codeError (error: string | undefined, attemptsLeft: number | undefined): string {
-  const left = attemptsLeft === undefined ? '' : `${attemptsLeft} ${attemptsLeft === 1 ? 'attempt' : 'attempts'} left.`
-  return [error ?? '', left].filter((s) => s !== '').join(' ')
+export function sameBrowserPage (m: Page<'sameBrowser'>): PageParts {
+  return {
+    title: m.t('sameBrowser.title', { app: m.brand.name }),
+    body: [
+      p(m, 'sameBrowser.text', { app: escapeHtml(m.brand.name), email: strong(m.email) }),
+      p(m, 'sameBrowser.hint', {}, 'muted'),
+      form(m.actions.verify, m.token, button(m, 'sameBrowser.button')),
+    ].join('\n'),
+  }
 }
 
 /**
@@ -58,28 +26,30 @@ function codeError (error: string | undefined, attemptsLeft: number | undefined)
  * scanner or a victim clicking an attacker's link cannot approve (SECURITY.md T5, T6). There is
  * deliberately no "deny" button: scanners click buttons, and one would kill real logins (T4).
  */
-export function otherBrowserPage (c: OtherBrowserPageInput): string {
-  return layout(c, 'Approve sign-in on another device?', [
-    `<p>A sign-in to ${escapeHtml(c.appName)} was requested from ${deviceHtml(c.device)} ` +
-      `at ${timeHtml(c.requestedAt, c.now)}.</p>`,
-    `<p class="note">Didn't ask for this? Do nothing: no one gets in without the code on the screen that asked.</p>`,
-    '<p>If it was you, type the code shown on the screen where you asked to sign in.</p>',
-    errorHtml(codeError(c.error, c.attemptsLeft)),
-    `<form method="post" action="${escapeHtml(routeUrl(c.prefix, 'verify'))}">`,
-    tokenInput(c.token),
-    '<label for="code">Code from the other screen</label>',
-    '<input id="code" name="code" type="text" inputmode="text" autocomplete="one-time-code" ' +
-      'autocapitalize="characters" spellcheck="false" maxlength="7" required>',
-    '<button type="submit">Approve</button></form>',
-  ].join('\n'))
+export function otherBrowserPage (m: Page<'otherBrowser'>): PageParts {
+  const error = m.error === null
+    ? null
+    : [m.t(m.error), m.attemptsLeft === null ? '' : m.t('code.attemptsLeft', { count: m.attemptsLeft })].filter((s) => s !== '').join(' ')
+  return {
+    title: m.t('otherBrowser.title'),
+    body: [
+      p(m, 'otherBrowser.text', { app: escapeHtml(m.brand.name), when: timeHtml(m, m.requestedAt), device: strong(m.describeDevice(m.device)) }),
+      p(m, 'otherBrowser.safe', {}, 'note'),
+      p(m, 'otherBrowser.instruction'),
+      errorHtml(m, error),
+      form(m.actions.verify, m.token, [
+        `<label for="code">${escapeHtml(m.t('otherBrowser.label'))}</label>`,
+        '<input id="code" name="code" type="text" inputmode="text" autocomplete="one-time-code" ' +
+          'autocapitalize="characters" spellcheck="false" maxlength="7" dir="ltr" required>',
+        button(m, 'otherBrowser.button'),
+      ].join('\n')),
+    ].join('\n'),
+  }
 }
 
-/** Input of {@link invitePage}. */
-export interface InvitePageInput extends PageCommon {
-  /** The link token, posted back in the body. */
-  token: string
-  /** Why the last attempt failed. */
-  error?: string
+/** `GET /verify` in another browser when only the asking browser may use the link. */
+export function sameBrowserOnlyPage (m: Page<'sameBrowserOnly'>): PageParts {
+  return { title: m.t('sameBrowserOnly.title'), body: p(m, 'sameBrowserOnly.text') }
 }
 
 /**
@@ -87,14 +57,13 @@ export interface InvitePageInput extends PageCommon {
  * person proves the address the link was sent to by typing it, which a scanner that clicks
  * buttons cannot do (SECURITY.md T4, T5).
  */
-export function invitePage (c: InvitePageInput): string {
-  return layout(c, `Sign in to ${c.appName}`, [
-    '<p>Type the email address this invitation was sent to, then sign in.</p>',
-    errorHtml(c.error),
-    `<form method="post" action="${escapeHtml(routeUrl(c.prefix, 'verify'))}">`,
-    tokenInput(c.token),
-    '<label for="email">Your email address</label>',
-    '<input id="email" name="email" type="email" autocomplete="email" required>',
-    '<button type="submit">Sign in</button></form>',
-  ].join('\n'))
+export function invitePage (m: Page<'invite'>): PageParts {
+  return {
+    title: m.t('invite.title', { app: m.brand.name }),
+    body: [
+      p(m, 'invite.text'),
+      errorHtml(m, m.error === null ? null : m.t(m.error)),
+      form(m.actions.verify, m.token, `${emailField(m)}\n${button(m, 'invite.button')}`),
+    ].join('\n'),
+  }
 }

@@ -1,11 +1,13 @@
 import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
+import { randomBytes } from 'node:crypto'
 import { readCookie, setCookie } from '../cookies.js'
 import { sha256 } from '../crypto.js'
+import { matchLocale, parseAcceptLanguage, Translator } from '../i18n/index.js'
 import { errors } from '../errors.js'
 import { describeUserAgent } from '../mail/user-agent.js'
 import type { MailSender } from '../mail/sender.js'
 import type { MagicLinkUser, ResolvedOptions } from '../options.js'
-import { PAGE_CSP, type PageCommon } from '../pages/index.js'
+import { renderPage, routeUrl, type PageInput, type PageView, type Theme } from '../pages/index.js'
 import type { SessionManager } from '../session/manager.js'
 import type { FlowWaiters } from './waiters.js'
 import type { MagicLinkStore } from '../store/types.js'
@@ -19,7 +21,31 @@ export interface Core {
   sessions: SessionManager
   mail: MailSender
   waiters: FlowWaiters
-  page: PageCommon
+  /** The pages' stylesheet and CSP for this instance's brand. */
+  theme: Theme
+  /** One translator per supported locale. */
+  translators: ReadonlyMap<string, Translator>
+}
+
+/** One translator per supported locale, made once. */
+export function translatorsOf (o: ResolvedOptions): ReadonlyMap<string, Translator> {
+  return new Map(o.locale.supported.map((tag) => [tag, new Translator(tag, o.locale.messages[tag] as Translator['messages'])]))
+}
+
+/** The translator of `tag` when the app offers it (exactly or by language), else of the default locale. */
+export function translatorFor (core: Core, ...tags: Array<string | undefined | null>): Translator {
+  const wanted = tags.filter((tag): tag is string => typeof tag === 'string')
+  const tag = matchLocale(wanted, core.o.locale.supported) ?? core.o.locale.default
+  return core.translators.get(tag) as Translator
+}
+
+/**
+ * A request's locale: the app's `locale.resolve`, then `Accept-Language` (q-values, `de-AT` →
+ * `de`), then `locale.default`, among the supported locales.
+ */
+export function requestLocale (core: Core, request: FastifyRequest): Translator {
+  const resolved = core.o.locale.resolve?.(request)
+  return translatorFor(core, resolved, ...parseAcceptLanguage(request.headers['accept-language']))
 }
 
 const FLOW_ID = /^[A-Za-z0-9_-]{33}$/
@@ -79,16 +105,50 @@ function forbidden (core: Core, why: string): Error {
   return error
 }
 
-/** Headers of every HTML page (SECURITY.md T10, T21). */
-export function sendPage (reply: FastifyReply, status: number, html: string): FastifyReply {
+/**
+ * Sends a page in the request's language: the plugin's HTML or the app's `pages.render`, always
+ * with the plugin's status and headers (SECURITY.md T10, T21). A rendered page gets a fresh CSP
+ * nonce for its own `<style>` and `<script>`.
+ */
+export function sendPage (core: Core, request: FastifyRequest, reply: FastifyReply, view: PageView): FastifyReply {
+  const t = requestLocale(core, request)
+  const now = new Date(core.o.now())
+  const nonce = randomBytes(16).toString('base64')
+  const input: PageInput = {
+    ...view,
+    locale: t.locale,
+    dir: t.dir,
+    messages: t.messages,
+    t: (key, values) => t.text(key, values),
+    describeDevice: (label) => t.device(label),
+    when: (date) => t.when(date, now),
+    retryIn: (seconds) => t.retry(seconds),
+    brand: core.o.brand,
+    nonce,
+    actions: { verify: routeUrl(core.prefix, 'verify'), revoke: routeUrl(core.prefix, 'revoke'), resend: routeUrl(core.prefix, 'resend') },
+    loginUrl: core.o.loginUrl,
+  }
+  const html = renderPage(input, core.theme.style)
+  const render = core.o.render
+  let body = html
+  if (render !== null && render !== undefined) {
+    try {
+      body = render({ ...input, html })
+    } catch (error) {
+      // The app's renderer failed: the person still gets a working page, the app a log line.
+      request.log.error({ err: error }, 'fastify-magic-link: pages.render failed; sent the plugin\'s page')
+    }
+  }
   return reply
-    .code(status)
+    .code(view.status)
     .header('content-type', 'text/html; charset=utf-8')
-    .header('content-security-policy', PAGE_CSP)
+    .header('content-language', t.locale)
+    .header('vary', 'Accept-Language')
+    .header('content-security-policy', body === html ? core.theme.csp : core.theme.nonceCsp(nonce))
     .header('referrer-policy', 'no-referrer')
     .header('x-content-type-options', 'nosniff')
     .header('x-frame-options', 'DENY')
-    .send(html)
+    .send(body)
 }
 
 /** The user who completes a login: found, or created at first sign-in when `users.create` is set. */

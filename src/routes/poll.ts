@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { normalizeOtp, sha256 } from '../crypto.js'
-import { errors } from '../errors.js'
+import { errors, invalidToken, wrongCode } from '../errors.js'
 import type { ClaimResult } from '../store/types.js'
 import type { SessionIds } from '../session/manager.js'
-import { bindingOf, clearBinding, deviceOf, fireHook, ipLimit, publishWhenSent, resolveUser, type Core } from './context.js'
+import { bindingOf, clearBinding, deviceOf, fireHook, ipLimit, publishWhenSent, requestLocale, resolveUser, translatorFor, type Core } from './context.js'
 import { codeBody, emptyBody, pollQuery } from './schemas.js'
 
 function bindingCookie (core: Core, request: FastifyRequest): { flowId: string, pollHash: string } {
@@ -23,7 +23,12 @@ async function finish (core: Core, request: FastifyRequest, reply: FastifyReply,
   if (crossDevice) clearBinding(core, reply)
   fireHook(request, 'onLogin', core.o.hooks.onLogin, { user, sessionId: session.id, crossDevice, request })
   if (crossDevice && core.o.notifyNewSignIn) {
-    core.mail.notice({ email: r.email, device, at: new Date(core.o.now()), appName: core.o.appName, sessionsUrl: `${core.o.origin}${core.o.loginUrl}` })
+    // In the user's language, else the asking browser's (this poll comes from it).
+    const t = translatorFor(core, user.locale, requestLocale(core, request).locale)
+    core.mail.notice({
+      email: r.email, device, at: new Date(core.o.now()), appName: core.o.brand.name, sessionsUrl: `${core.o.origin}${core.o.loginUrl}`,
+      locale: t.locale, brand: core.o.brand, messages: t.messages,
+    })
   }
   return reply.code(200).send({ status: 'approved', redirectTo: r.redirectTo })
 }
@@ -104,7 +109,7 @@ export function pollRoutes (scope: FastifyInstance, core: Core): void {
       }
       throw new errors.INVALID_CODE()
     }
-    if (r.result === 'invalid') throw new errors.INVALID_TOKEN()
-    throw new errors.INVALID_CODE()
+    if (r.result === 'invalid') throw invalidToken(r.reason)
+    throw wrongCode(r.result === 'wrong_code' ? r.attemptsLeft : 0)
   })
 }

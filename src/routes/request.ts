@@ -1,9 +1,9 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { flowSecrets, hmac, matchCodeFor, normalizeMatchCode, otpCode, safeEqual, sha256 } from '../crypto.js'
 import { errors } from '../errors.js'
 import { normalizeEmail } from '../mail/address.js'
 import { GROUP_LENGTH, groupOf } from '../store/types.js'
-import { bindingOf, deviceOf, fireHook, ipLimit, setBinding, type Core } from './context.js'
+import { bindingOf, deviceOf, fireHook, ipLimit, requestLocale, setBinding, translatorFor, type Core } from './context.js'
 import { requestBody } from './schemas.js'
 import { safeRedirect } from './redirect.js'
 
@@ -39,7 +39,7 @@ export interface StartedFlow {
  * (`deliver`: a real mail; otherwise a decoy that is rendered and dropped). The budget is spent
  * alike either way, so nothing that follows from it tells a known address from an unknown one.
  */
-export async function startFlow (core: Core, f: { email: string, redirectTo: string, device: string, deliver: boolean, invite: boolean, mail?: boolean }): Promise<StartedFlow> {
+export async function startFlow (core: Core, f: { email: string, redirectTo: string, device: string, deliver: boolean, invite: boolean, locale: string, mail?: boolean }): Promise<StartedFlow> {
   const { o } = core
   const now = o.now()
   const { id, link: linkSecret, poll: pollSecret } = flowSecrets()
@@ -67,9 +67,16 @@ export async function startFlow (core: Core, f: { email: string, redirectTo: str
     minGapMs: o.rateLimit === false || f.invite ? 0 : o.rateLimit.emailInterval,
     perHour: o.rateLimit === false || f.invite ? Number.MAX_SAFE_INTEGER : o.rateLimit.emailPerHour,
   })
-  const link = `${o.origin}${core.prefix}/verify?token=${flowId}.${linkSecret}`
+  // With `linkUrl`, the token rides in the fragment: browsers never send it to a server.
+  const link = o.linkUrl === null
+    ? `${o.origin}${core.prefix}/verify?token=${flowId}.${linkSecret}`
+    : `${o.origin}${o.linkUrl}#token=${flowId}.${linkSecret}`
   if (f.mail !== false) {
-    const ctx = { email: f.email, link, otp, requestedAt: new Date(now), device: f.device, appName: o.appName, expiresInMinutes: Math.round(o.linkTtl / 60_000) }
+    const t = translatorFor(core, f.locale)
+    const ctx = {
+      email: f.email, link, otp, requestedAt: new Date(now), device: f.device, appName: o.brand.name, expiresInMinutes: Math.round(o.linkTtl / 60_000),
+      locale: t.locale, brand: o.brand, messages: t.messages, invite: f.invite,
+    }
     if (sent && f.deliver) core.mail.login(ctx)
     else core.mail.decoy(ctx)
   }
@@ -107,17 +114,28 @@ export function requestRoute (scope: FastifyInstance, core: Core): void {
     const body = request.body as { email: string, redirectTo?: string }
     const address = normalizeEmail(body.email)
     if (!address.ok) throw new errors.BAD_REQUEST(`Invalid email address: ${address.reason}`)
-    const email = address.email
-    const redirectTo = safeRedirect(body.redirectTo, o.redirectAllow)
-
-    const user = await o.users.find(email)
-    const known = user !== null
-    const flow = await startFlow(core, { email, redirectTo, device: deviceOf(request), deliver: known || o.users.create !== undefined, invite: false })
-    fireHook(request, 'onLoginRequested', o.hooks.onLoginRequested, { email, known, request })
-    // Asked again within the mail interval: no new mail, so this browser keeps the flow it has.
-    const live = flow.sent ? null : await liveFlowOf(core, request, email)
-    if (live !== null) return reply.code(202).send({ status: 'pending', interval: o.pollInterval, expiresIn: live.expiresIn, matchCode: live.matchCode })
-    setBinding(core, reply, flow.binding)
-    return reply.code(202).send({ status: 'pending', interval: o.pollInterval, expiresIn: Math.floor(o.linkTtl / 1000), matchCode: flow.matchCode })
+    return reply.code(202).send(await startFlowFor(core, request, reply, address.email, safeRedirect(body.redirectTo, o.redirectAllow)))
   })
+}
+
+/** The `202` body of `POST /request` and `POST /resend`. */
+export interface FlowAnswer { status: 'pending', interval: number, expiresIn: number, matchCode: string }
+
+/**
+ * Starts a sign-in for `email` in the asking browser (`POST /request`, `POST /resend`): the
+ * same answer for known and unknown addresses; the mail goes out in the user's language, else
+ * the request's.
+ */
+export async function startFlowFor (core: Core, request: FastifyRequest, reply: FastifyReply, email: string, redirectTo: string): Promise<FlowAnswer> {
+  const { o } = core
+  const user = await o.users.find(email)
+  const known = user !== null
+  const locale = translatorFor(core, user?.locale, requestLocale(core, request).locale).locale
+  const flow = await startFlow(core, { email, redirectTo, device: deviceOf(request), deliver: known || o.users.create !== undefined, invite: false, locale })
+  fireHook(request, 'onLoginRequested', o.hooks.onLoginRequested, { email, known, request })
+  // Asked again within the mail interval: no new mail, so this browser keeps the flow it has.
+  const live = flow.sent ? null : await liveFlowOf(core, request, email)
+  if (live !== null) return { status: 'pending', interval: o.pollInterval, expiresIn: live.expiresIn, matchCode: live.matchCode }
+  setBinding(core, reply, flow.binding)
+  return { status: 'pending', interval: o.pollInterval, expiresIn: Math.floor(o.linkTtl / 1000), matchCode: flow.matchCode }
 }

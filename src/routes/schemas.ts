@@ -29,6 +29,13 @@ export const verifyBody: ObjectSchema = {
   },
 }
 
+export const tokenBody: ObjectSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['token'],
+  properties: { token: TOKEN },
+}
+
 export const revokeBody: ObjectSchema = {
   type: 'object',
   additionalProperties: false,

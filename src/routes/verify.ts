@@ -1,31 +1,40 @@
-import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { normalizeMatchCode, safeEqual, sha256 } from '../crypto.js'
-import { errors } from '../errors.js'
-import { normalizeEmail } from '../mail/address.js'
-import { approvedPage, errorPage, gonePage, invitePage, otherBrowserPage, revokedPage, sameBrowserPage, usedPage, type UsedPageInput } from '../pages/index.js'
+import { errors, invalidToken, wrongCode } from '../errors.js'
+import { maskEmail, normalizeEmail } from '../mail/address.js'
+import type { PageError, PageView } from '../pages/index.js'
 import { flowGate } from '../store/flow-rules.js'
 import type { FlowRecord, InvalidReason } from '../store/types.js'
 import { userGroup } from '../session/manager.js'
 import {
   bindingFor, deviceOf, fireHook, ipLimit, publishWhenSent, resolveUser, sendPage, splitToken, wantsHtml, type Core,
 } from './context.js'
-import { revokeBody, verifyBody, verifyQuery } from './schemas.js'
+import { startFlowFor } from './request.js'
+import { revokeBody, tokenBody, verifyBody, verifyQuery } from './schemas.js'
 
-/** The page for a link that can no longer be used, with its status. */
-function deadLinkPage (core: Core, reason: InvalidReason, token: string, flow: FlowRecord | null): { status: number, html: string } {
-  if (reason === 'denied') {
-    return { status: 410, html: errorPage({ ...core.page, title: 'This sign-in was stopped', message: 'Too many wrong codes were typed for this link. Ask for a new link to sign in.' }) }
-  }
-  if (reason !== 'used') return { status: 410, html: gonePage({ ...core.page, reason }) }
-  // Only when the record expired between the failed use and this read.
-  /* c8 ignore next */
-  if (flow === null) return { status: 410, html: sendGone(core) }
-  return { status: 409, html: usedPage(usedInput(core, token, flow)) }
+/** The device holding the session a used flow started, while that session is live; else null. */
+async function liveSessionDevice (core: Core, flow: FlowRecord): Promise<string | null> {
+  if (flow.sessionId === null) return null
+  const user = await core.o.users.find(flow.email)
+  if (user === null) return null
+  const id = userGroup(user.id) + flow.sessionId
+  const now = core.o.now()
+  const session = (await core.store.listSessions(userGroup(user.id))).find((s) => s.id === id)
+  return session === undefined || session.expiresAt <= now || session.idleExpiresAt <= now ? null : session.device
 }
 
-/** A used flow always has when and from what it was used. */
-function usedInput (core: Core, token: string, flow: FlowRecord): UsedPageInput {
-  return { ...core.page, token, usedAt: new Date(flow.usedAt as number), device: flow.usedDevice as string, now: new Date(core.o.now()) }
+/** The page of a link that can no longer be used. */
+async function deadLinkView (core: Core, reason: InvalidReason, token: string, flow: FlowRecord | null, error: PageError | null = null): Promise<PageView> {
+  if (reason === 'used' && flow !== null) {
+    return {
+      kind: 'used', status: error === null ? 409 : 400, token, usedAt: new Date(flow.usedAt as number), device: flow.usedDevice as string,
+      sessionDevice: await liveSessionDevice(core, flow), error,
+    }
+  }
+  // `used` with no record: it expired between the failed use and this read.
+  /* c8 ignore next */
+  const kind = reason === 'used' ? 'unknown' : reason
+  return { kind, status: 410, token: kind === 'expired' || kind === 'superseded' ? token : null }
 }
 
 /** Read the flow and check the link against it; null when the token is not this flow's link. */
@@ -37,6 +46,13 @@ async function flowOf (core: Core, token: string): Promise<{ flow: FlowRecord, f
   return { flow, flowId: parts.flowId }
 }
 
+/** Why a flow's link cannot be used right now, or null while it can. */
+function gateOf (core: Core, flow: FlowRecord): InvalidReason | null {
+  return flowGate(flow.state, core.o.now() >= flow.expiresAt)
+}
+
+const UNKNOWN: PageView = { kind: 'unknown', status: 410, token: null }
+
 export function verifyRoutes (scope: FastifyInstance, core: Core): void {
   const { o } = core
   const perMinute = (l: { verifyPerMinute: number }): { max: number, timeWindow: number } => ({ max: l.verifyPerMinute, timeWindow: 60_000 })
@@ -47,38 +63,73 @@ export function verifyRoutes (scope: FastifyInstance, core: Core): void {
   scope.get('/verify', { schema: { querystring: verifyQuery }, exposeHeadRoute: true }, async (request, reply) => {
     const token = (request.query as { token?: string }).token ?? ''
     const found = await flowOf(core, token)
-    if (found === null) return sendPage(reply, 410, gonePage({ ...core.page, reason: 'unknown' }))
+    if (found === null) return sendPage(core, request, reply, UNKNOWN)
     const { flow, flowId } = found
-    const reason = flowGate(flow.state, o.now() >= flow.expiresAt)
-    if (reason !== null) {
-      const { status, html } = deadLinkPage(core, reason, token, flow)
-      return sendPage(reply, status, html)
-    }
-    if (flow.invite) return sendPage(reply, 200, invitePage({ ...core.page, token }))
+    const reason = gateOf(core, flow)
+    if (reason !== null) return sendPage(core, request, reply, await deadLinkView(core, reason, token, flow))
+    if (flow.invite) return sendPage(core, request, reply, { kind: 'invite', status: 200, token, error: null })
     const binding = bindingFor(core, request, flowId)
     if (binding !== null && safeEqual(binding, flow.pollHash)) {
-      return sendPage(reply, 200, sameBrowserPage({ ...core.page, token, email: flow.email }))
+      return sendPage(core, request, reply, { kind: 'sameBrowser', status: 200, token, email: flow.email })
     }
-    if (o.crossDevice === 'off') {
-      return sendPage(reply, 200, errorPage({ ...core.page, title: 'Open this link where you asked for it', message: 'For your safety, this link only works in the browser where you asked to sign in.' }))
+    if (o.crossDevice === 'off') return sendPage(core, request, reply, { kind: 'sameBrowserOnly', status: 200 })
+    return sendPage(core, request, reply, otherBrowserView(token, flow, null, null))
+  })
+
+  // Inspection for an app's own verify page: what `GET /verify` would show, as JSON. It reads
+  // the flow and the binding cookie and changes nothing (no attempt spent, nothing burned).
+  scope.post('/link', { schema: { body: tokenBody }, ...ipLimit(core, 'verify', perMinute) }, async (request, reply) => {
+    const { token } = request.body as { token: string }
+    const found = await flowOf(core, token)
+    if (found === null) return reply.code(200).send({ state: 'unknown' })
+    const { flow, flowId } = found
+    const binding = bindingFor(core, request, flowId)
+    const sameBrowser = !flow.invite && binding !== null && safeEqual(binding, flow.pollHash)
+    const state = gateOf(core, flow) ?? 'pending'
+    return reply.code(200).send({
+      state,
+      sameBrowser,
+      needsCode: state === 'pending' && !sameBrowser && !flow.invite && o.crossDevice === 'code',
+      needsEmail: state === 'pending' && flow.invite,
+      requestedAt: new Date(flow.createdAt).toISOString(),
+      device: flow.device,
+      email: maskEmail(flow.email),
+      ...(flow.usedAt === null ? {} : { usedAt: new Date(flow.usedAt).toISOString(), usedDevice: flow.usedDevice }),
+    })
+  })
+
+  // "Send a new link" on the expired and replaced pages: a new flow for that link's address in
+  // this browser, through the same limits and answers as `POST /request` (SECURITY.md T12).
+  scope.post('/resend', { schema: { body: tokenBody }, ...ipLimit(core, 'request', (l) => ({ max: l.ipMax, timeWindow: l.ipWindow })) }, async (request, reply) => {
+    const html = wantsHtml(request)
+    const { token } = request.body as { token: string }
+    const found = await flowOf(core, token)
+    const reason = found === null ? 'unknown' : gateOf(core, found.flow) ?? 'pending'
+    if (found === null || (reason !== 'expired' && reason !== 'superseded')) {
+      if (!html) throw invalidToken(reason === 'pending' ? 'unknown' : reason)
+      const view = found === null || reason === 'pending' ? UNKNOWN : await deadLinkView(core, reason, token, found.flow)
+      return sendPage(core, request, reply, view)
     }
-    return sendPage(reply, 200, otherBrowserPage({ ...core.page, token, device: flow.device, requestedAt: new Date(flow.createdAt), now: new Date(o.now()) }))
+    if (o.beforeRequest !== null && o.beforeRequest !== undefined) await o.beforeRequest(request)
+    const answer = await startFlowFor(core, request, reply, found.flow.email, found.flow.redirectTo)
+    if (!html) return reply.code(202).send(answer)
+    return sendPage(core, request, reply, { kind: 'resent', status: 202, email: maskEmail(found.flow.email) })
   })
 
   scope.post('/verify', { schema: { body: verifyBody }, ...ipLimit(core, 'verify', perMinute) }, async (request, reply) => {
     const html = wantsHtml(request)
     const { token, code, email } = request.body as { token: string, code?: string, email?: string }
     const parts = splitToken(token)
-    if (parts === null) return invalidToken(core, reply, html)
+    if (parts === null) return unusable(core, request, reply, html)
     let binding = bindingFor(core, request, parts.flowId)
     if (email !== undefined) {
       // An invitation: the typed address stands in for the asking browser's binding cookie.
       const found = await flowOf(core, token)
       const address = normalizeEmail(email)
-      if (found === null || !found.flow.invite) return invalidToken(core, reply, html)
+      if (found === null || !found.flow.invite) return unusable(core, request, reply, html)
       if (!address.ok || !safeEqual(address.email.toLowerCase(), found.flow.email.toLowerCase())) {
         if (!html) throw new errors.BAD_REQUEST('That address does not match this invitation')
-        return sendPage(reply, 400, invitePage({ ...core.page, token, error: 'That address does not match this invitation.' }))
+        return sendPage(core, request, reply, { kind: 'invite', status: 400, token, error: address.ok ? 'invite.mismatch' : 'page.emailMalformed' })
       }
       binding = found.flow.pollHash
     }
@@ -86,7 +137,7 @@ export function verifyRoutes (scope: FastifyInstance, core: Core): void {
     if (code !== undefined && code.trim() !== '') {
       const normalized = normalizeMatchCode(code)
       // A malformed code is refused without spending an attempt: only a well-formed guess counts.
-      if (normalized === null) return codeProblem(core, reply, html, token, parts.flowId, 'That is not a code from the asking screen. It looks like XXX-XXX.')
+      if (normalized === null) return codeProblem(core, request, reply, html, token, parts.flowId, 'code.malformed')
       matchHash = sha256(normalized)
     }
     if (o.crossDevice === 'off') matchHash = null
@@ -98,7 +149,7 @@ export function verifyRoutes (scope: FastifyInstance, core: Core): void {
     switch (r.result) {
       case 'signed_in': {
         const user = await resolveUser(core, r.email, request)
-        if (user === null) return invalidToken(core, reply, html)
+        if (user === null) return unusable(core, request, reply, html)
         const session = await core.sessions.start(reply, user, ids, r.email, device)
         // The binding stays: the asking tab's poll, maybe not in flight right now, uses it once
         // more to hear `completed` (and clears it then).
@@ -108,21 +159,20 @@ export function verifyRoutes (scope: FastifyInstance, core: Core): void {
         return reply.code(200).send({ status: 'approved', redirectTo: r.redirectTo })
       }
       case 'approved':
-        if (html) return sendPage(reply, 200, approvedPage({ ...core.page, device: r.device }))
+        if (html) return sendPage(core, request, reply, { kind: 'approved', status: 200, device: r.device })
         return reply.code(200).send({ status: 'approved' })
       case 'code_required':
-        if (o.crossDevice === 'off') return invalidToken(core, reply, html)
-        return codeProblem(core, reply, html, token, parts.flowId, 'Type the code shown on the screen where you asked to sign in.')
+        if (o.crossDevice === 'off') return unusable(core, request, reply, html)
+        return codeProblem(core, request, reply, html, token, parts.flowId, 'code.required')
       case 'wrong_code':
-        return codeProblem(core, reply, html, token, parts.flowId, 'That code is not right.', r.attemptsLeft)
+        return codeProblem(core, request, reply, html, token, parts.flowId, 'code.wrong', r.attemptsLeft)
       case 'denied':
-        if (html) return sendPage(reply, 400, deadLinkPage(core, 'denied', token, null).html)
-        throw new errors.INVALID_CODE()
+        if (html) return sendPage(core, request, reply, { kind: 'denied', status: 400, token: null })
+        throw wrongCode(0)
       default: {
-        if (!html) throw new errors.INVALID_TOKEN()
+        if (!html) throw invalidToken(r.reason)
         const flow = await core.store.getFlow(parts.flowId)
-        const { status, html: page } = deadLinkPage(core, r.reason, token, flow)
-        return sendPage(reply, status, page)
+        return sendPage(core, request, reply, await deadLinkView(core, r.reason, token, flow))
       }
     }
   })
@@ -133,12 +183,12 @@ export function verifyRoutes (scope: FastifyInstance, core: Core): void {
     const html = wantsHtml(request)
     const { token, email } = request.body as { token: string, email: string }
     const found = await flowOf(core, token)
-    if (found === null) return invalidToken(core, reply, html)
+    if (found === null) return unusable(core, request, reply, html)
     const { flow } = found
     const address = normalizeEmail(email)
     if (flow.sessionId === null || !address.ok || !safeEqual(address.email.toLowerCase(), flow.email.toLowerCase())) {
       if (html && flow.usedAt !== null) {
-        return sendPage(reply, 400, usedPage({ ...usedInput(core, token, flow), error: 'That address does not match this link.' }))
+        return sendPage(core, request, reply, await deadLinkView(core, 'used', token, flow, address.ok ? 'used.mismatch' : 'page.emailMalformed'))
       }
       throw new errors.BAD_REQUEST('That address does not match this link')
     }
@@ -150,29 +200,25 @@ export function verifyRoutes (scope: FastifyInstance, core: Core): void {
         fireHook(request, 'onLogout', o.hooks.onLogout, { userId: user.id, sessionIds: [id], request })
       }
     }
-    if (html) return sendPage(reply, 200, revokedPage(core.page))
+    if (html) return sendPage(core, request, reply, { kind: 'revoked', status: 200 })
     return reply.code(200).send({ status: 'revoked' })
   })
 }
 
-function sendGone (core: Core): string {
-  return gonePage({ ...core.page, reason: 'unknown' })
+function otherBrowserView (token: string, flow: FlowRecord, error: PageError | null, attemptsLeft: number | null): PageView {
+  return { kind: 'otherBrowser', status: error === null ? 200 : 400, token, device: flow.device, requestedAt: new Date(flow.createdAt), error, attemptsLeft }
 }
 
-/** JSON clients get the coded error; form posts get the page of an unusable link. */
-function invalidToken (core: Core, reply: FastifyReply, html: boolean): FastifyReply {
-  if (!html) throw new errors.INVALID_TOKEN()
-  return sendPage(reply, 410, sendGone(core))
+/** JSON clients get the coded error; form posts get the page of an unknown link. */
+function unusable (core: Core, request: FastifyRequest, reply: FastifyReply, html: boolean): FastifyReply {
+  if (!html) throw invalidToken('unknown')
+  return sendPage(core, request, reply, UNKNOWN)
 }
 
-async function codeProblem (core: Core, reply: FastifyReply, html: boolean, token: string, flowId: string, message: string, attemptsLeft?: number): Promise<FastifyReply> {
-  if (!html) throw new errors.INVALID_CODE()
+async function codeProblem (core: Core, request: FastifyRequest, reply: FastifyReply, html: boolean, token: string, flowId: string, error: PageError, attemptsLeft?: number): Promise<FastifyReply> {
+  if (!html) throw wrongCode(attemptsLeft)
   const flow = await core.store.getFlow(flowId)
-  if (flow === null) return sendPage(reply, 410, sendGone(core))
-  if (flow.invite) return sendPage(reply, 400, invitePage({ ...core.page, token, error: 'Type the email address this invitation was sent to.' }))
-  return sendPage(reply, 400, otherBrowserPage({
-    ...core.page, token, device: flow.device, requestedAt: new Date(flow.createdAt), now: new Date(core.o.now()), error: message,
-    ...(attemptsLeft === undefined ? {} : { attemptsLeft }),
-  }))
+  if (flow === null) return sendPage(core, request, reply, UNKNOWN)
+  if (flow.invite) return sendPage(core, request, reply, { kind: 'invite', status: 400, token, error: 'invite.text' })
+  return sendPage(core, request, reply, otherBrowserView(token, flow, error, attemptsLeft ?? null))
 }
-

@@ -81,7 +81,7 @@ t.test('a bot submitting every form of the other-browser page neither approves n
   // Not one attempt was spent: the user's first wrong code leaves 4.
   const phone = new Jar()
   const typo = await send(a.app, phone, { method: 'POST', url: '/auth/verify', payload: `token=${token}&code=${matchCode === 'BBB-BBB' ? 'CCC-CCC' : 'BBB-BBB'}`, headers: FORM_POST })
-  t.match(typo.body, /4 attempts left/, 'the bot spent none of the 5 attempts')
+  t.match(typo.body, /You have 4 tries left/, 'the bot spent none of the 5 attempts')
   const approve = await send(a.app, phone, { method: 'POST', url: '/auth/verify', payload: `token=${token}&code=${matchCode}`, headers: FORM_POST })
   t.equal(approve.statusCode, 200)
   t.match(approve.body, /other device/i)

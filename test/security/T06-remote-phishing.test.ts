@@ -45,7 +45,7 @@ t.test('without the code nothing happens; the page shows who asked; 5 wrong code
   const { attacker, matchCode, token, mailText } = await attackerAsks(t, a, before)
   t.ok(token.length > 0, 'the victim got a link')
   t.notOk(mailText.includes(matchCode) || mailText.includes(matchCode.replace('-', '')), 'the screen code is not in the victim\'s mail')
-  t.match(mailText, /only continue if you just started/i, 'the mail warns to continue only after starting a sign-in')
+  t.match(mailText, /only continue if you just asked to sign in/i, 'the mail warns to continue only after starting a sign-in')
 
   const victim = new Jar()
   a.clock.advance(2 * 60_000)

@@ -30,9 +30,9 @@ t.test('6 wrong match codes: the 6th is refused, the flow is dead, the right cod
   const pages: string[] = []
   for (const code of wrong) {
     const res = await a.app.inject({ method: 'POST', url: '/auth/verify', payload: `token=${token}&code=${code}`, headers: FORM_POST })
-    pages.push(`${res.statusCode} ${/(\d) attempts? left/.exec(res.body)?.[0] ?? (/stopped/.test(res.body) ? 'stopped' : '?')}`)
+    pages.push(`${res.statusCode} ${/(\d) tr(?:y|ies) left/.exec(res.body)?.[0] ?? (/stopped/.test(res.body) ? 'stopped' : '?')}`)
   }
-  t.same(pages, ['400 4 attempts left', '400 3 attempts left', '400 2 attempts left', '400 1 attempt left', '400 stopped', '410 stopped'])
+  t.same(pages, ['400 4 tries left', '400 3 tries left', '400 2 tries left', '400 1 try left', '400 stopped', '410 stopped'])
   const right = await a.app.inject({ method: 'POST', url: '/auth/verify', payload: { token, code: matchCode } })
   t.equal(right.statusCode, 400, 'the right code now fails')
   t.equal(liveCookie(right, '__Host-sid'), undefined)
@@ -91,7 +91,7 @@ t.test('50 concurrent wrong codes on two instances (Redis): at most 5 evaluated'
   }
   const answers = await Promise.all(wrong.map((code, i) => (i % 2 === 0 ? a : b).app.inject({ method: 'POST', url: '/auth/verify', payload: `token=${token}&code=${code}`, headers: FORM_POST })))
   const evaluated = answers.filter((r) => r.statusCode === 400)
-  const left = evaluated.map((r) => /(\d) attempts? left/.exec(r.body)?.[1]).filter((x) => x !== undefined).sort()
+  const left = evaluated.map((r) => /(\d) tr(?:y|ies) left/.exec(r.body)?.[1]).filter((x) => x !== undefined).sort()
   t.ok(evaluated.length <= 5, `${evaluated.length} of 50 evaluated (400), the rest refused unseen (410)`)
   t.same(left, ['1', '2', '3', '4'], 'each evaluation counted exactly once: 4, 3, 2, 1 attempts left, then stopped')
   t.equal(answers.filter((r) => r.statusCode === 410).length, 50 - evaluated.length)

@@ -56,7 +56,7 @@ t.test('cross-site POST /verify, /code, /poll, /revoke, /logout, /logout-all and
   t.equal((await send(a.app, victim, { method: 'GET', url: '/me' })).statusCode, 200, 'still signed in')
   t.same((await send(a.app, laptop, { method: 'POST', url: '/auth/poll' })).json(), { status: 'pending', interval: 5 }, 'flow pending, never polled')
   const typo = await a.app.inject({ method: 'POST', url: '/auth/verify', payload: `token=${token}&code=${matchCode === 'BBB-BBB' ? 'CCC-CCC' : 'BBB-BBB'}`, headers: FORM_POST })
-  t.match(typo.body, /4 attempts left/, 'no code attempt was spent by a refused request')
+  t.match(typo.body, /You have 4 tries left/, 'no code attempt was spent by a refused request')
 })
 
 t.test('JSON-only routes refuse form and text bodies; GET /logout and friends do not exist', async (t) => {
