@@ -40,15 +40,41 @@ export function readCookie (header: string | undefined, name: string): string | 
   }
 }
 
+/** One of the plugin's cookies: its name and its attributes, fixed at boot. */
+export interface CookieSpec {
+  readonly name: string
+  /** Everything after `Path=/; `, e.g. `HttpOnly; Secure; SameSite=Lax`. */
+  readonly attributes: string
+}
+
+/** `SameSite` of the plugin's cookies. */
+export type SameSite = 'strict' | 'lax' | 'none'
+
+/**
+ * The attributes of a cookie of the plugin: `HttpOnly` always; `Secure` on an https origin and
+ * whenever `SameSite=None` (browsers drop a `None` cookie without it), which also gets
+ * `Partitioned` (CHIPS: a third-party cookie kept per top-level site); `Domain` only when given
+ * (never on a `__Host-` cookie).
+ */
+export function cookieSpec (name: string, o: { secure: boolean, sameSite: SameSite, domain: string | null }): CookieSpec {
+  const none = o.sameSite === 'none'
+  return {
+    name,
+    attributes: `${o.domain === null ? '' : `Domain=${o.domain}; `}HttpOnly; ${o.secure || none ? 'Secure; ' : ''}` +
+      `SameSite=${o.sameSite === 'strict' ? 'Strict' : none ? 'None; Partitioned' : 'Lax'}`,
+  }
+}
+
 /**
  * Sets (or, with `maxAgeSeconds` 0, clears) one of the plugin's cookies with every attribute
- * spelled out: `Path=/`, `HttpOnly`, `SameSite=Lax`, `Secure` on an https origin, and never a
- * `Domain` (a `__Host-` cookie must not carry one). A cookie of the same name set earlier in
- * this response is replaced, so the browser never sees two answers for one name.
+ * spelled out (`Path=/` and its spec's attributes), whatever the app's @fastify/cookie settings.
+ * A cookie of the same name set earlier in this response is replaced, so the browser never sees
+ * two answers for one name.
  */
-export function setCookie (reply: FastifyReply, name: string, value: string, maxAgeSeconds: number, secure: boolean): void {
+export function setCookie (reply: FastifyReply, spec: CookieSpec, value: string, maxAgeSeconds: number): void {
+  const name = spec.name
   const cookie = `${name}=${value}; Max-Age=${maxAgeSeconds}; Path=/; ` +
-    `${maxAgeSeconds === 0 ? 'Expires=Thu, 01 Jan 1970 00:00:00 GMT; ' : ''}HttpOnly; ${secure ? 'Secure; ' : ''}SameSite=Lax`
+    `${maxAgeSeconds === 0 ? 'Expires=Thu, 01 Jan 1970 00:00:00 GMT; ' : ''}${spec.attributes}`
   const previous = reply.getHeader('set-cookie')
   if (previous !== undefined) {
     const mine = `${name}=`

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import { errors } from './errors.js'
 import { parseDuration, type Duration } from './duration.js'
+import { cookieSpec, type CookieSpec } from './cookies.js'
 import { MemoryStore } from './store/memory-store.js'
 import type { MagicLinkStore } from './store/types.js'
 import type { MailContext, RenderedMail } from './mail/template.js'
@@ -67,10 +68,35 @@ export interface SessionOptions {
   idleTtl?: Duration
   /** Lifetime of the signed cookie; after it, the next request refreshes from the store. Default `'5m'`. */
   accessTtl?: Duration
-  /** Default `'__Host-sid'` on an https origin, `'sid'` on an http dev origin. */
+  /**
+   * Default `'__Host-sid'` on an https origin, `'__Secure-sid'` with `cookie.domain`, `'sid'` on
+   * an http dev origin.
+   */
   cookieName?: string
+  /** Attributes of the session cookie. */
+  cookie?: SessionCookieOptions
+  /**
+   * How clients hold a session: `'cookie'` (browsers), `'token'` (bearer access token and
+   * rotating refresh token, for native apps, CLIs and front-ends without cookies). Default `['cookie']`.
+   */
+  transports?: Array<'cookie' | 'token'>
   /** Verified cookies kept in memory. Default `10_000`. */
   cacheSize?: number
+}
+
+export interface SessionCookieOptions {
+  /**
+   * Share the session cookie with subdomains (`'example.com'`: sent to `app.example.com` and
+   * `api.example.com`). The origin's host must be that domain or under it; needs https. The
+   * cookie is then `__Secure-sid` (a `__Host-` cookie cannot carry a `Domain`). Default: none
+   * (host-only).
+   */
+  domain?: string
+  /**
+   * `'strict'`, `'lax'` or `'none'` for the session and login cookies. `'none'` (a front-end on
+   * another site) adds `Secure` and `Partitioned`. Default `'lax'`.
+   */
+  sameSite?: 'strict' | 'lax' | 'none'
 }
 
 export interface RateLimitOptions {
@@ -164,6 +190,11 @@ export interface MagicLinkOptions {
   origin: string
   /** Required. Signs session JWTs (HS256); at least 32 characters. An array rotates: the first signs, all verify. */
   secret: string | string[]
+  /**
+   * More exact origins (`https://app.example.com`) allowed to call the state-changing routes, e.g.
+   * a front-end on another origin. No wildcards. CORS stays the app's (`@fastify/cors`). Default `[]`.
+   */
+  trustedOrigins?: string[]
   /** Default `new MemoryStore()` (single process; warns in production). */
   store?: MagicLinkStore
   /** Default: outside production, links are written to the log at `info` (a dev outbox). Required in production unless `sendMail` is set. */
@@ -239,8 +270,19 @@ export interface ResolvedOptions {
   readonly pollInterval: number
   readonly crossDevice: 'code' | 'off'
   readonly otp: boolean
-  readonly session: { readonly ttl: number, readonly idleTtl: number, readonly accessTtl: number, readonly cookieName: string, readonly cacheSize: number }
-  readonly flowCookieName: string
+  readonly session: {
+    readonly ttl: number
+    readonly idleTtl: number
+    readonly accessTtl: number
+    readonly cookieName: string
+    readonly cookie: CookieSpec
+    readonly cacheSize: number
+    readonly cookieTransport: boolean
+    readonly tokenTransport: boolean
+  }
+  /** The binding cookie of a login in progress. */
+  readonly flowCookie: CookieSpec
+  readonly trustedOrigins: ReadonlySet<string>
   readonly storeTimeout: number
   readonly rateLimit: false | Required<{ [K in keyof RateLimitOptions]: number }>
   readonly loginUrl: string
@@ -354,9 +396,27 @@ export function resolveOptions (raw: MagicLinkOptions): ResolvedOptions {
   const accessTtl = duration('session.accessTtl', s.accessTtl, 300_000)
   if (idleTtl > ttl) fail('session.idleTtl', 'at most session.ttl', s.idleTtl)
   if (accessTtl > idleTtl) fail('session.accessTtl', 'at most session.idleTtl', s.accessTtl)
-  const cookieName = s.cookieName ?? (secure ? '__Host-sid' : 'sid')
-  if (typeof cookieName !== 'string' || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(cookieName) || (cookieName.startsWith('__Host-') && !secure)) {
-    fail('session.cookieName', 'a cookie name (a __Host- name needs an https origin)', s.cookieName)
+  const c = s.cookie ?? {}
+  if (typeof c !== 'object' || c === null) fail('session.cookie', 'an object', s.cookie)
+  const domain = c.domain === undefined ? null : cookieDomain(c.domain, url, secure)
+  const sameSite = c.sameSite ?? 'lax'
+  if (sameSite !== 'strict' && sameSite !== 'lax' && sameSite !== 'none') fail('session.cookie.sameSite', "'strict', 'lax' or 'none'", c.sameSite)
+  const cookieName = s.cookieName ?? (domain !== null ? '__Secure-sid' : secure ? '__Host-sid' : 'sid')
+  if (typeof cookieName !== 'string' || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(cookieName) || (cookieName.startsWith('__Host-') && (!secure || domain !== null))) {
+    fail('session.cookieName', 'a cookie name (a __Host- name needs an https origin and no cookie.domain)', s.cookieName)
+  }
+  const transports = s.transports ?? ['cookie']
+  if (!Array.isArray(transports) || transports.length === 0 || !transports.every((x) => x === 'cookie' || x === 'token')) {
+    fail('session.transports', "a non-empty array of 'cookie' and 'token'", s.transports)
+  }
+  const trusted = raw.trustedOrigins ?? []
+  if (!Array.isArray(trusted)) fail('trustedOrigins', "an array of origins such as ['https://app.example.com']", raw.trustedOrigins)
+  for (const t of trusted) {
+    let u: URL | null = null
+    try { u = new URL(t) } catch {}
+    if (typeof t !== 'string' || u === null || u.origin !== t || t.includes('*') || (u.protocol !== 'https:' && !(u.protocol === 'http:' && LOOPBACK.has(u.hostname) && !production))) {
+      fail('trustedOrigins', "exact origins such as 'https://app.example.com' (scheme, host and port, no path, no wildcard)", t)
+    }
   }
   const cacheSize = positiveInt('session.cacheSize', s.cacheSize, 10_000)
 
@@ -415,8 +475,14 @@ export function resolveOptions (raw: MagicLinkOptions): ResolvedOptions {
     pollInterval,
     crossDevice,
     otp,
-    session: Object.freeze({ ttl, idleTtl, accessTtl, cookieName, cacheSize }),
-    flowCookieName: secure ? '__Host-mlflow' : 'mlflow',
+    session: Object.freeze({
+      ttl, idleTtl, accessTtl, cookieName, cacheSize,
+      cookie: cookieSpec(cookieName, { secure, sameSite, domain }),
+      cookieTransport: transports.includes('cookie'),
+      tokenTransport: transports.includes('token'),
+    }),
+    flowCookie: cookieSpec(secure ? '__Host-mlflow' : 'mlflow', { secure, sameSite, domain: null }),
+    trustedOrigins: new Set(trusted),
     storeTimeout,
     rateLimit,
     loginUrl,
@@ -503,4 +569,14 @@ function resolveLocale (raw: LocaleOptions | undefined): ResolvedOptions['locale
     resolve: fn('locale.resolve', l.resolve),
     messages: Object.freeze(catalogs),
   })
+}
+
+/** A cookie `Domain` the origin's host is under (`example.com`, or `.example.com`), lower-cased, without the dot. */
+function cookieDomain (value: unknown, origin: URL, secure: boolean): string {
+  const domain = typeof value === 'string' ? value.replace(/^\./, '').toLowerCase() : ''
+  const host = origin.hostname
+  if (!secure || !/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$/.test(domain) || !(host === domain || host.endsWith(`.${domain}`))) {
+    fail('session.cookie.domain', `a domain the origin's host (${host}) is under, such as '${host.split('.').slice(-2).join('.')}', on an https origin`, value)
+  }
+  return domain
 }

@@ -60,7 +60,32 @@ async function magicLink (fastify: FastifyInstance, raw: MagicLinkOptions): Prom
   fastify.decorateRequest('session', null)
 
   const cookieName = o.session.cookieName
+  // Token transport: `Authorization: Bearer` fills `request.session` as the cookie does, from the
+  // same kind of in-memory cache; only a cache miss checks the signature, and an expired access
+  // token is refused, never refreshed (that is `POST /refresh`'s job).
+  const bearer = (request: FastifyRequest, header: string, done: (error?: Error) => void): void => {
+    const m = /^Bearer +([A-Za-z0-9_.-]{1,8192})$/i.exec(header)
+    if (m === null) return done()
+    const token = m[1] as string
+    const hit = sessions.lookupBearer(token)
+    if (hit !== undefined) {
+      request.session = hit
+      return done()
+    }
+    sessions.authenticateBearer(token).then((session) => {
+      request.session = session
+      done()
+    }, /* c8 ignore next */ () => { done() })
+  }
+  const tokens = o.session.tokenTransport
+  if (tokens && o.store.refreshSession === undefined) {
+    throw new errors.OPTIONS("`session.transports`: expected 'token' only with a store that has refreshSession (RedisStore, MemoryStore), got a store without it")
+  }
   fastify.addHook('onRequest', (request, reply, done) => {
+    if (tokens) {
+      const header = request.headers.authorization
+      if (header !== undefined) return bearer(request, header, done)
+    }
     const token = ownCookieParser ? request.cookies[cookieName] : readCookie(request.headers.cookie, cookieName)
     if (token === undefined || token === '') return done()
     const hit = sessions.lookup(token)

@@ -16,7 +16,7 @@ t.test('the route schemas turn into a valid OpenAPI document', async (t) => {
     t.ok(doc.paths[path], path)
   }
   const request = doc.paths['/auth/request']?.post?.requestBody?.content['application/json']?.schema
-  t.same(Object.keys(request?.properties ?? {}), ['email', 'redirectTo'])
+  t.same(Object.keys(request?.properties ?? {}), ['email', 'redirectTo', 'transport'])
   t.equal(request?.additionalProperties, false)
   await t.resolves(SwaggerParser.validate(structuredClone(doc) as never))
 })

@@ -212,7 +212,7 @@ t.test('used page: a link back, and "sign that session out" only while it is liv
   const usedAt = new Date(NOW.getTime() - 2 * 60_000)
   const live = render({ kind: 'used', status: 409, token: TOKEN, usedAt, device: 'Edge on Windows', sessionDevice: 'Safari on iOS', error: null })
   const { tags } = parse(live)
-  t.match(live, 'It was opened <time datetime="2025-01-02T03:02:05Z">2 minutes ago</time> on <strong>Edge on Windows</strong>.')
+  t.match(live, 'It was opened <time datetime="2025-01-02T03:02:05Z">2 minutes ago</time>, in <strong>Edge on Windows</strong>.')
   t.match(live, 'The session it started is still signed in on <strong>Safari on iOS</strong>.')
   t.match(live, '<a class="link" href="/login">Back to Acme</a>')
   const forms = byName(tags, 'form')

@@ -17,7 +17,7 @@ t.test('the used-link page offers "Sign that session out" only while that sessio
   const approvedOnly = await a.app.inject({ method: 'GET', url: `/auth/verify?token=${token}` })
   t.equal(approvedOnly.statusCode, 409, 'approved, not yet claimed: used')
   t.match(approvedOnly.body, 'It was opened <time')
-  t.match(approvedOnly.body, 'on <strong>Chrome on Android</strong>', 'the device that opened the link')
+  t.match(approvedOnly.body, 'in <strong>Chrome on Android</strong>', 'the device that opened the link')
   t.notMatch(approvedOnly.body, /<form/, 'no session yet: nothing to sign out')
 
   t.equal((await send(a.app, asking, { method: 'POST', url: '/auth/poll', payload: {}, headers: { 'user-agent': FIREFOX_LINUX } })).statusCode, 200)

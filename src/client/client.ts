@@ -10,15 +10,46 @@ export interface ClientOptions {
    */
   fetch?: typeof fetch
   /**
-   * Origin of the app, e.g. `'https://app.example.com'`. Default `''`: same-origin relative URLs,
-   * which is what a browser page wants (the plugin refuses cross-origin calls anyway).
+   * Origin of the API, e.g. `'https://api.example.com'`. Default `''`: same-origin relative URLs.
+   * With another origin, cookie calls are sent with `credentials: 'include'` (the server lists
+   * this page's origin in `trustedOrigins` and allows it in CORS with credentials).
    */
   baseUrl?: string
+  /**
+   * `'cookie'` (default): the browser holds the session in HttpOnly cookies. `'token'`: the client
+   * holds a poll token, then a bearer access token and a rotating refresh token in `storage`
+   * (native apps, CLIs, front-ends that cannot use cookies; the server must enable it in
+   * `session.transports`).
+   */
+  transport?: 'cookie' | 'token'
+  /**
+   * Where the token transport keeps its tokens. Default: memory (lost on reload). Anything
+   * with `get`/`set`/`remove`, e.g. a wrapper of `sessionStorage` or a native keychain. A page
+   * that stores tokens where scripts can read them trusts every script it runs.
+   */
+  storage?: TokenStorage
   /**
    * Waits between polls; must reject (or resolve early) when `signal` aborts. Default: `setTimeout`.
    * Tests replace it to drive a fake clock instead of sleeping.
    */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>
+}
+
+/** Key-value storage for the token transport's tokens. */
+export interface TokenStorage {
+  get (key: string): string | null | undefined | Promise<string | null | undefined>
+  set (key: string, value: string): void | Promise<void>
+  remove (key: string): void | Promise<void>
+}
+
+/** A {@link TokenStorage} in memory: the tokens last as long as the page or process. */
+export function memoryStorage (): TokenStorage {
+  const map = new Map<string, string>()
+  return {
+    get: (key) => map.get(key),
+    set: (key, value) => { map.set(key, value) },
+    remove: (key) => { map.delete(key) },
+  }
 }
 
 /** Options of {@link MagicLinkClient.login}. */
@@ -130,7 +161,26 @@ export interface MagicLinkClient {
   logout (): Promise<void>
   /** `POST /logout-all`: ends every session of the user, this one included. */
   logoutAll (): Promise<void>
+  /**
+   * `POST /verify { token }` for an app that receives the link itself (a universal link, or
+   * `linkUrl`): signs this client in when it is the one that asked (its binding cookie, or its
+   * poll token with the token transport). Call it on a person's click, never on page load.
+   */
+  verifyLink (token: string, opts?: { signal?: AbortSignal }): Promise<Approved>
+  /**
+   * `fetch` for the app's own API: with the token transport it adds `Authorization: Bearer`,
+   * and on a `401` refreshes once (one refresh at a time, shared by concurrent calls) and
+   * retries. With cookies it sends them (`credentials` as for the plugin's calls).
+   */
+  fetch (input: string | URL, init?: RequestInit): Promise<Response>
+  /** Token transport: spends the refresh token for a new pair. False when there is none or it no longer works (then the tokens are cleared). */
+  refresh (): Promise<boolean>
 }
+
+/** Storage keys of the token transport. */
+const POLL = 'fastify-magic-link.pollToken'
+const ACCESS = 'fastify-magic-link.accessToken'
+const REFRESH = 'fastify-magic-link.refreshToken'
 
 /** Long-poll cap of the server (`?wait=` ≤ 30). */
 const MAX_WAIT = 30
@@ -213,15 +263,26 @@ function waitSeconds (longPoll: number | undefined): number {
  * works from the cookies of the browser (or of the `fetch` you pass).
  */
 export function createClient (options: ClientOptions = {}): MagicLinkClient {
-  const root = (options.baseUrl ?? '').replace(/\/+$/, '') + (options.prefix ?? '/auth').replace(/\/+$/, '')
+  const baseUrl = (options.baseUrl ?? '').replace(/\/+$/, '')
+  const root = baseUrl + (options.prefix ?? '/auth').replace(/\/+$/, '')
   // Resolved at each call, and never called as a method: `window.fetch` needs `this === window`.
   const doFetch: typeof fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
   const sleep = options.sleep ?? timerSleep
   const never = new AbortController().signal
+  const tokens = options.transport === 'token'
+  const storage = options.storage ?? memoryStorage()
+  // Cookies go along only with the cookie transport: to another origin only when asked to.
+  const credentials: RequestCredentials = tokens ? 'omit' : baseUrl === '' ? 'same-origin' : 'include'
 
-  async function call (method: 'GET' | 'POST' | 'DELETE', path: string, body: Json | undefined, signal: AbortSignal): Promise<Answer> {
+  async function authHeaders (): Promise<Record<string, string>> {
+    if (!tokens) return {}
+    const access = await storage.get(ACCESS)
+    return typeof access === 'string' && access !== '' ? { authorization: `Bearer ${access}` } : {}
+  }
+
+  async function call (method: 'GET' | 'POST' | 'DELETE', path: string, body: Json | undefined, signal: AbortSignal, auth = false): Promise<Answer> {
     throwIfAborted(signal)
-    const headers: Record<string, string> = { accept: 'application/json' }
+    const headers: Record<string, string> = { accept: 'application/json', ...(auth ? await authHeaders() : {}) }
     if (body !== undefined) headers['content-type'] = 'application/json'
     let status: number
     let text: string
@@ -229,7 +290,7 @@ export function createClient (options: ClientOptions = {}): MagicLinkClient {
       const res = await doFetch(root + path, {
         method,
         headers,
-        credentials: 'same-origin',
+        credentials,
         signal,
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       })
@@ -248,11 +309,76 @@ export function createClient (options: ClientOptions = {}): MagicLinkClient {
     return { status, body: parsed }
   }
 
+  /** With the token transport, what the flow calls add: the poll token from `login()`. */
+  async function pollBody (extra: Json = {}): Promise<Json> {
+    if (!tokens) return extra
+    const pollToken = await storage.get(POLL)
+    if (typeof pollToken !== 'string') throw new MagicLinkClientError('FST_MAGIC_LINK_BAD_REQUEST', 'No login in progress: call login() first', 0)
+    return { ...extra, pollToken }
+  }
+
+  /** A completed login; with the token transport, its tokens are stored and the poll token dropped. */
+  async function completed (a: Answer): Promise<Approved> {
+    const result = approved(a)
+    if (tokens && isRecord(a.body) && typeof a.body.accessToken === 'string') {
+      await keep(a.body, a.status)
+      await storage.remove(POLL)
+    }
+    return result
+  }
+
+  async function keep (b: Json, status: number): Promise<void> {
+    await storage.set(ACCESS, field(b, 'accessToken', 'string', status))
+    await storage.set(REFRESH, field(b, 'refreshToken', 'string', status))
+  }
+
+  async function forget (): Promise<void> {
+    for (const key of [ACCESS, REFRESH, POLL]) await storage.remove(key)
+  }
+
+  // One refresh at a time: two refreshes with one refresh token look like a stolen token to the
+  // server (reuse detection), which would end the session.
+  let refreshing: Promise<boolean> | null = null
+  function refresh (): Promise<boolean> {
+    refreshing ??= (async () => {
+      const refreshToken = tokens ? await storage.get(REFRESH) : undefined
+      if (typeof refreshToken !== 'string') return false
+      const a = await call('POST', '/refresh', { refreshToken }, never)
+      if (a.status === 401) {
+        await forget()
+        return false
+      }
+      expectStatus(a, 200)
+      await keep(record(a.body, 'the body', a.status), a.status)
+      return true
+    })().finally(() => { refreshing = null })
+    return refreshing
+  }
+
+  /**
+   * After a 401 that was sent `sent` (the access token of that call): true when a retry may
+   * succeed, because another call refreshed meanwhile or this one just did.
+   */
+  async function renewed (sent: string | null | undefined): Promise<boolean> {
+    if (!tokens) return false
+    const now = await storage.get(ACCESS)
+    return (typeof now === 'string' && now !== sent) || await refresh()
+  }
+
+  /** A session call: with the token transport, the bearer; on a 401, one refresh and one retry. */
+  async function authed (method: 'GET' | 'POST' | 'DELETE', path: string, body: Json | undefined): Promise<Answer> {
+    const sent = tokens ? await storage.get(ACCESS) : null
+    const a = await call(method, path, body, never, true)
+    if (a.status !== 401 || !await renewed(sent)) return a
+    return await call(method, path, body, never, true)
+  }
+
   return {
     async login (email, opts = {}) {
-      const a = await call('POST', '/request', { email, redirectTo: opts.redirectTo }, opts.signal ?? never)
+      const a = await call('POST', '/request', { email, redirectTo: opts.redirectTo, ...(tokens ? { transport: 'token' } : {}) }, opts.signal ?? never)
       expectStatus(a, 202)
       const b = record(a.body, 'the body', a.status)
+      if (tokens) await storage.set(POLL, field(b, 'pollToken', 'string', a.status))
       return { matchCode: field(b, 'matchCode', 'string', a.status), interval: field(b, 'interval', 'number', a.status), expiresIn: field(b, 'expiresIn', 'number', a.status) }
     },
 
@@ -262,7 +388,8 @@ export function createClient (options: ClientOptions = {}): MagicLinkClient {
       const path = wait > 0 ? `/poll?wait=${wait}` : '/poll'
       let polls = 1
       let started = Date.now()
-      let a = await call('POST', path, {}, signal)
+      const body = await pollBody()
+      let a = await call('POST', path, body, signal)
       while (a.status !== 200) {
         const b = isRecord(a.body) ? a.body : {}
         const slowDown = a.status === 400 && b.error === 'slow_down'
@@ -277,17 +404,35 @@ export function createClient (options: ClientOptions = {}): MagicLinkClient {
         if (delay > 0) await sleep(delay, signal)
         polls++
         started = Date.now()
-        a = await call('POST', path, {}, signal)
+        a = await call('POST', path, body, signal)
       }
-      return approved(a)
+      return await completed(a)
     },
 
     async verifyCode (code, opts = {}) {
-      return approved(await call('POST', '/code', { code }, opts.signal ?? never))
+      return await completed(await call('POST', '/code', await pollBody({ code }), opts.signal ?? never))
     },
 
+    async verifyLink (token, opts = {}) {
+      return await completed(await call('POST', '/verify', await pollBody({ token }), opts.signal ?? never))
+    },
+
+    async fetch (input, init = {}) {
+      const send = async (): Promise<Response> => {
+        const headers = new Headers(init.headers)
+        for (const [name, value] of Object.entries(await authHeaders())) headers.set(name, value)
+        return await doFetch(input, { credentials, ...init, headers })
+      }
+      const sent = tokens ? await storage.get(ACCESS) : null
+      const res = await send()
+      if (res.status !== 401 || !await renewed(sent)) return res
+      return await send()
+    },
+
+    refresh,
+
     async session () {
-      const a = await call('GET', '/session', undefined, never)
+      const a = await authed('GET', '/session', undefined)
       if (a.status === 401) return null
       expectStatus(a, 200)
       const b = record(a.body, 'the body', a.status)
@@ -305,7 +450,7 @@ export function createClient (options: ClientOptions = {}): MagicLinkClient {
     },
 
     async sessions () {
-      const a = await call('GET', '/sessions', undefined, never)
+      const a = await authed('GET', '/sessions', undefined)
       expectStatus(a, 200)
       const list = record(a.body, 'the body', a.status).sessions
       if (!Array.isArray(list)) throw badResponse("'sessions' is not an array", a.status)
@@ -323,15 +468,19 @@ export function createClient (options: ClientOptions = {}): MagicLinkClient {
     },
 
     async revokeSession (id) {
-      expectStatus(await call('DELETE', `/sessions/${encodeURIComponent(id)}`, undefined, never), 204)
+      expectStatus(await authed('DELETE', `/sessions/${encodeURIComponent(id)}`, undefined), 204)
     },
 
     async logout () {
-      expectStatus(await call('POST', '/logout', {}, never), 204)
+      const a = await authed('POST', '/logout', {})
+      await forget()
+      expectStatus(a, 204)
     },
 
     async logoutAll () {
-      expectStatus(await call('POST', '/logout-all', {}, never), 204)
+      const a = await authed('POST', '/logout-all', {})
+      await forget()
+      expectStatus(a, 204)
     },
   }
 }

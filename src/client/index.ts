@@ -13,9 +13,9 @@
  */
 export { MagicLinkClientError } from './error.js'
 export type { MagicLinkClientErrorCode } from './error.js'
-export { createClient } from './client.js'
+export { createClient, memoryStorage } from './client.js'
 export type {
-  ClientOptions, MagicLinkClient, LoginOptions, LoginResult, WaitOptions, PendingInfo, Approved, SessionInfo, DeviceSession,
+  ClientOptions, MagicLinkClient, LoginOptions, LoginResult, WaitOptions, PendingInfo, Approved, SessionInfo, DeviceSession, TokenStorage,
 } from './client.js'
 
 import { createClient, type Approved, type LoginOptions, type LoginResult, type MagicLinkClient, type SessionInfo, type WaitOptions } from './client.js'

@@ -69,7 +69,7 @@ export const en = {
 
   // A link that was already used.
   'used.title': 'This link was already used',
-  'used.text': 'It was opened {when} on {device}.',
+  'used.text': 'It was opened {when}, in {device}.',
   'used.live': 'The session it started is still signed in on {device}.',
   'used.ended': 'The session it started has ended.',
   'used.ifYou': 'If that was you, there’s nothing to do.',

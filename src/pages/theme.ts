@@ -42,7 +42,7 @@ function stylesheet (brand: Pick<Brand, 'color' | 'onColor'>): string {
     '.muted{color:var(--muted);font-size:14px}',
     '.note{margin:16px 0;padding:12px 14px;border-inline-start:4px solid var(--note-line);border-radius:6px;background:var(--note);font-weight:600}',
     '.error{color:var(--err);font-weight:600}',
-    'form{margin:16px 0 0}',
+    'form{margin:16px 0 12px}',
     'label{display:block;margin:0 0 6px;font-weight:600}',
     'input{width:100%;margin:0 0 14px;padding:10px 12px;border:1px solid var(--line);border-radius:8px;background:transparent;color:inherit;font:inherit}',
     'input:focus,button:focus,.button:focus{outline:3px solid var(--accent);outline-offset:2px}',
@@ -51,7 +51,6 @@ function stylesheet (brand: Pick<Brand, 'color' | 'onColor'>): string {
     'button:hover,.button:hover{filter:brightness(1.08)}',
     '.link{color:inherit}',
     'footer{margin:20px 0 0;font-size:14px;color:var(--muted)}',
-    'time{white-space:nowrap}',
   ].filter((rule) => rule !== '').join('')
 }
 

@@ -7,8 +7,8 @@ import { errors } from '../errors.js'
 import { describeUserAgent } from '../mail/user-agent.js'
 import type { MailSender } from '../mail/sender.js'
 import type { MagicLinkUser, ResolvedOptions } from '../options.js'
-import { renderPage, routeUrl, type PageInput, type PageView, type Theme } from '../pages/index.js'
-import type { SessionManager } from '../session/manager.js'
+import { pageContext, renderPage, type PageInput, type PageView, type Theme } from '../pages/index.js'
+import type { IssuedTokens, MagicLinkSession, SessionIds, SessionManager } from '../session/manager.js'
 import type { FlowWaiters } from './waiters.js'
 import type { MagicLinkStore } from '../store/types.js'
 
@@ -44,7 +44,13 @@ export function translatorFor (core: Core, ...tags: Array<string | undefined | n
  * `de`), then `locale.default`, among the supported locales.
  */
 export function requestLocale (core: Core, request: FastifyRequest): Translator {
-  const resolved = core.o.locale.resolve?.(request)
+  let resolved: string | undefined
+  try {
+    resolved = core.o.locale.resolve?.(request)
+  } catch (error) {
+    // The app's resolver failed: the page still comes, in the Accept-Language choice.
+    request.log.error({ err: error }, 'fastify-magic-link: locale.resolve failed')
+  }
   return translatorFor(core, resolved, ...parseAcceptLanguage(request.headers['accept-language']))
 }
 
@@ -62,21 +68,36 @@ export function splitToken (value: unknown): { flowId: string, secret: string } 
 
 /** This browser's binding cookie, split into its flow id and poll secret; null when absent or malformed. */
 export function bindingOf (core: Core, request: FastifyRequest): { flowId: string, secret: string } | null {
-  return splitToken(readCookie(request.headers.cookie, core.o.flowCookieName))
+  return splitToken(readCookie(request.headers.cookie, core.o.flowCookie.name))
 }
 
-/** SHA-256 of this browser's poll secret when its binding cookie belongs to `flowId`. */
-export function bindingFor (core: Core, request: FastifyRequest, flowId: string): string | null {
-  const b = bindingOf(core, request)
+/**
+ * The client's binding: the `pollToken` it sent (token transport), else its binding cookie.
+ * A `pollToken` is refused unless `session.transports` has `'token'`.
+ */
+export function bindingFrom (core: Core, request: FastifyRequest, pollToken: string | undefined): { flowId: string, secret: string } | null {
+  if (pollToken === undefined) return bindingOf(core, request)
+  tokenTransport(core)
+  return splitToken(pollToken)
+}
+
+/** Refuses token-transport input when the app did not enable it. */
+export function tokenTransport (core: Core): void {
+  if (!core.o.session.tokenTransport) throw new errors.BAD_REQUEST("The token transport is not enabled: add 'token' to session.transports")
+}
+
+/** SHA-256 of this client's poll secret when its binding (cookie or `pollToken`) belongs to `flowId`. */
+export function bindingFor (core: Core, request: FastifyRequest, flowId: string, pollToken?: string): string | null {
+  const b = bindingFrom(core, request, pollToken)
   return b !== null && b.flowId === flowId ? sha256(b.secret) : null
 }
 
 export function setBinding (core: Core, reply: FastifyReply, value: string): void {
-  setCookie(reply, core.o.flowCookieName, value, Math.ceil(core.o.linkTtl / 1000), core.o.secure)
+  setCookie(reply, core.o.flowCookie, value, Math.ceil(core.o.linkTtl / 1000))
 }
 
 export function clearBinding (core: Core, reply: FastifyReply): void {
-  setCookie(reply, core.o.flowCookieName, '', 0, core.o.secure)
+  setCookie(reply, core.o.flowCookie, '', 0)
 }
 
 export function deviceOf (request: FastifyRequest): string {
@@ -84,13 +105,15 @@ export function deviceOf (request: FastifyRequest): string {
 }
 
 /**
- * CSRF guard for state-changing routes (SECURITY.md T7, T22): a present `Origin` must be ours, and
- * a browser that says `Sec-Fetch-Site: cross-site` is refused. Clients without either header
- * (curl, servers) pass: they carry no ambient cookies of a victim.
+ * CSRF guard for state-changing routes (SECURITY.md T7, T22): a present `Origin` must be ours or
+ * one of `trustedOrigins`, and a browser that says `Sec-Fetch-Site: cross-site` is refused unless
+ * its `Origin` is trusted. Clients without either header (curl, servers) pass: they carry no
+ * ambient cookies of a victim.
  */
 export function checkOrigin (core: Core, request: FastifyRequest): void {
   const origin = request.headers.origin
   const site = request.headers['sec-fetch-site']
+  if (origin !== undefined && core.o.trustedOrigins.has(origin)) return
   if (site === 'cross-site') throw forbidden(core, 'the browser sent Sec-Fetch-Site: cross-site')
   // The plugin's pages send `Referrer-Policy: no-referrer`, so browsers post their forms with
   // `Origin: null`; Fetch Metadata (set by the browser, not by pages) then vouches for them.
@@ -101,8 +124,14 @@ export function checkOrigin (core: Core, request: FastifyRequest): void {
 /** Outside production the 403 says what was expected: a mismatched `origin` option is the usual first-hour mistake. */
 function forbidden (core: Core, why: string): Error {
   const error = new errors.FORBIDDEN_ORIGIN()
-  if (!core.o.production) error.message = `Cross-origin request refused: ${why}; expected requests from ${core.o.origin} (the \`origin\` option)`
+  if (!core.o.production) error.message = `Cross-origin request refused: ${why}; expected requests from ${core.o.origin} (the \`origin\` option)${core.o.trustedOrigins.size === 0 ? '' : ` or ${[...core.o.trustedOrigins].join(', ')} (\`trustedOrigins\`)`}`
   return error
+}
+
+/** `Vary` with `field` added to what the app or another plugin already put there. */
+function varyOn (current: unknown, field: string): string {
+  const fields = String(current ?? '').split(',').map((f) => f.trim()).filter((f) => f !== '')
+  return fields.some((f) => f.toLowerCase() === field.toLowerCase() || f === '*') ? fields.join(', ') : [...fields, field].join(', ')
 }
 
 /**
@@ -114,20 +143,7 @@ export function sendPage (core: Core, request: FastifyRequest, reply: FastifyRep
   const t = requestLocale(core, request)
   const now = new Date(core.o.now())
   const nonce = randomBytes(16).toString('base64')
-  const input: PageInput = {
-    ...view,
-    locale: t.locale,
-    dir: t.dir,
-    messages: t.messages,
-    t: (key, values) => t.text(key, values),
-    describeDevice: (label) => t.device(label),
-    when: (date) => t.when(date, now),
-    retryIn: (seconds) => t.retry(seconds),
-    brand: core.o.brand,
-    nonce,
-    actions: { verify: routeUrl(core.prefix, 'verify'), revoke: routeUrl(core.prefix, 'revoke'), resend: routeUrl(core.prefix, 'resend') },
-    loginUrl: core.o.loginUrl,
-  }
+  const input: PageInput = { ...view, ...pageContext(t, { now, nonce, brand: core.o.brand, prefix: core.prefix, loginUrl: core.o.loginUrl }) }
   const html = renderPage(input, core.theme.style)
   const render = core.o.render
   let body = html
@@ -143,12 +159,21 @@ export function sendPage (core: Core, request: FastifyRequest, reply: FastifyRep
     .code(view.status)
     .header('content-type', 'text/html; charset=utf-8')
     .header('content-language', t.locale)
-    .header('vary', 'Accept-Language')
+    .header('vary', varyOn(reply.getHeader('vary'), 'Accept-Language'))
     .header('content-security-policy', body === html ? core.theme.csp : core.theme.nonceCsp(nonce))
     .header('referrer-policy', 'no-referrer')
     .header('x-content-type-options', 'nosniff')
     .header('x-frame-options', 'DENY')
     .send(body)
+}
+
+/**
+ * Starts the session of a completed login: the session cookie, or (token transport) the tokens
+ * that go into the JSON answer.
+ */
+export async function startSession (core: Core, reply: FastifyReply, user: MagicLinkUser, ids: SessionIds, email: string, device: string, token: boolean): Promise<{ session: MagicLinkSession, tokens: IssuedTokens | Record<string, never> }> {
+  if (token) return await core.sessions.startTokens(user, ids, email, device)
+  return { session: await core.sessions.start(reply, user, ids, email, device), tokens: {} }
 }
 
 /** The user who completes a login: found, or created at first sign-in when `users.create` is set. */

@@ -3,24 +3,26 @@ import { normalizeOtp, sha256 } from '../crypto.js'
 import { errors, invalidToken, wrongCode } from '../errors.js'
 import type { ClaimResult } from '../store/types.js'
 import type { SessionIds } from '../session/manager.js'
-import { bindingOf, clearBinding, deviceOf, fireHook, ipLimit, publishWhenSent, requestLocale, resolveUser, translatorFor, type Core } from './context.js'
-import { codeBody, emptyBody, pollQuery } from './schemas.js'
+import { bindingFrom, clearBinding, deviceOf, fireHook, ipLimit, publishWhenSent, requestLocale, resolveUser, startSession, translatorFor, type Core } from './context.js'
+import { codeBody, pollBody, pollQuery } from './schemas.js'
 
-function bindingCookie (core: Core, request: FastifyRequest): { flowId: string, pollHash: string } {
-  const b = bindingOf(core, request)
-  if (b === null) throw new errors.BAD_REQUEST('Missing or malformed login cookie: send back the cookie set by POST /request')
-  return { flowId: b.flowId, pollHash: sha256(b.secret) }
+/** The asking client's binding: its `pollToken` (token transport) or its binding cookie. */
+function binding (core: Core, request: FastifyRequest): { flowId: string, pollHash: string, token: boolean } {
+  const pollToken = (request.body as { pollToken?: string } | undefined)?.pollToken
+  const b = bindingFrom(core, request, pollToken)
+  if (b === null) throw new errors.BAD_REQUEST('Missing or malformed login cookie: send back the cookie set by POST /request (or its pollToken)')
+  return { flowId: b.flowId, pollHash: sha256(b.secret), token: pollToken !== undefined }
 }
 
-/** Issues the session of a completed login on the asking device. */
-async function finish (core: Core, request: FastifyRequest, reply: FastifyReply, ids: SessionIds, r: { email: string, redirectTo: string }, crossDevice: boolean): Promise<FastifyReply | null> {
+/** Issues the session of a completed login on the asking device: a cookie, or tokens to an app. */
+async function finish (core: Core, request: FastifyRequest, reply: FastifyReply, ids: SessionIds, r: { email: string, redirectTo: string }, crossDevice: boolean, token: boolean): Promise<FastifyReply | null> {
   const user = await resolveUser(core, r.email, request)
   if (user === null) return null
   const device = deviceOf(request)
-  const session = await core.sessions.start(reply, user, ids, r.email, device)
+  const { session, tokens } = await startSession(core, reply, user, ids, r.email, device, token)
   // A cross-device claim spends the binding; after the mail code, the asking tab's poll still
   // needs it once, to hear `completed` (it clears it then).
-  if (crossDevice) clearBinding(core, reply)
+  if (crossDevice && !token) clearBinding(core, reply)
   fireHook(request, 'onLogin', core.o.hooks.onLogin, { user, sessionId: session.id, crossDevice, request })
   if (crossDevice && core.o.notifyNewSignIn) {
     // In the user's language, else the asking browser's (this poll comes from it).
@@ -30,7 +32,7 @@ async function finish (core: Core, request: FastifyRequest, reply: FastifyReply,
       locale: t.locale, brand: core.o.brand, messages: t.messages,
     })
   }
-  return reply.code(200).send({ status: 'approved', redirectTo: r.redirectTo })
+  return reply.code(200).send({ status: 'approved', ...tokens, redirectTo: r.redirectTo })
 }
 
 export function pollRoutes (scope: FastifyInstance, core: Core): void {
@@ -39,10 +41,10 @@ export function pollRoutes (scope: FastifyInstance, core: Core): void {
   // RFC 8628 §3.4/3.5 semantics over a cookie instead of a device_code: the poll secret never
   // appears in a URL (SECURITY.md T10, T20).
   scope.post('/poll', {
-    schema: { querystring: pollQuery, body: emptyBody },
+    schema: { querystring: pollQuery, body: pollBody },
     ...ipLimit(core, 'poll', (l) => ({ max: l.pollPerMinute, timeWindow: 60_000 })),
   }, async (request, reply) => {
-    const { flowId, pollHash } = bindingCookie(core, request)
+    const { flowId, pollHash, token } = binding(core, request)
     const wait = Math.min(30, Number((request.query as { wait?: string }).wait ?? '0')) * 1000
     const ids = core.sessions.newIds()
     const claim = (force: boolean): Promise<ClaimResult> => core.store.claimFlow(flowId, {
@@ -69,7 +71,7 @@ export function pollRoutes (scope: FastifyInstance, core: Core): void {
       case 'slow_down':
         return reply.code(400).send({ error: 'slow_down', error_description: 'Polling too fast', interval: r.interval })
       case 'claimed': {
-        const done = await finish(core, request, reply, ids, r, true)
+        const done = await finish(core, request, reply, ids, r, true, token)
         if (done !== null) return done
         clearBinding(core, reply)
         return reply.code(403).send({ error: 'access_denied', error_description: 'No account for this address' })
@@ -94,7 +96,7 @@ export function pollRoutes (scope: FastifyInstance, core: Core): void {
     ...ipLimit(core, 'code', (l) => ({ max: l.verifyPerMinute, timeWindow: 60_000 })),
   }, async (request, reply) => {
     if (!o.otp) throw new errors.INVALID_CODE()
-    const { flowId, pollHash } = bindingCookie(core, request)
+    const { flowId, pollHash, token } = binding(core, request)
     const otp = normalizeOtp((request.body as { code: string }).code)
     if (otp === null) throw new errors.INVALID_CODE()
     const ids = core.sessions.newIds()
@@ -102,7 +104,7 @@ export function pollRoutes (scope: FastifyInstance, core: Core): void {
       now: o.now(), pollHash, otpHash: sha256(otp), device: deviceOf(request), maxAttempts: o.maxAttempts, maxAddressFailures: o.maxAddressFailures, sessionId: ids.hash,
     })
     if (r.result === 'signed_in') {
-      const done = await finish(core, request, reply, ids, r, false)
+      const done = await finish(core, request, reply, ids, r, false, token)
       if (done !== null) {
         publishWhenSent(core, reply, flowId)
         return done

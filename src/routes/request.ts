@@ -3,7 +3,7 @@ import { flowSecrets, hmac, matchCodeFor, normalizeMatchCode, otpCode, safeEqual
 import { errors } from '../errors.js'
 import { normalizeEmail } from '../mail/address.js'
 import { GROUP_LENGTH, groupOf } from '../store/types.js'
-import { bindingOf, deviceOf, fireHook, ipLimit, requestLocale, setBinding, translatorFor, type Core } from './context.js'
+import { bindingOf, deviceOf, fireHook, ipLimit, requestLocale, setBinding, tokenTransport, translatorFor, type Core } from './context.js'
 import { requestBody } from './schemas.js'
 import { safeRedirect } from './redirect.js'
 
@@ -111,31 +111,37 @@ export function requestRoute (scope: FastifyInstance, core: Core): void {
     ...ipLimit(core, 'request', (l) => ({ max: l.ipMax, timeWindow: l.ipWindow })),
   }, async (request, reply) => {
     if (o.beforeRequest !== null && o.beforeRequest !== undefined) await o.beforeRequest(request)
-    const body = request.body as { email: string, redirectTo?: string }
+    const body = request.body as { email: string, redirectTo?: string, transport?: 'cookie' | 'token' }
+    const token = (body.transport ?? (o.session.cookieTransport ? 'cookie' : 'token')) === 'token'
+    if (token) tokenTransport(core)
+    else if (!o.session.cookieTransport) throw new errors.BAD_REQUEST("The cookie transport is not enabled: send transport: 'token'")
     const address = normalizeEmail(body.email)
     if (!address.ok) throw new errors.BAD_REQUEST(`Invalid email address: ${address.reason}`)
-    return reply.code(202).send(await startFlowFor(core, request, reply, address.email, safeRedirect(body.redirectTo, o.redirectAllow)))
+    return reply.code(202).send(await startFlowFor(core, request, reply, address.email, safeRedirect(body.redirectTo, o.redirectAllow), token))
   })
 }
 
-/** The `202` body of `POST /request` and `POST /resend`. */
-export interface FlowAnswer { status: 'pending', interval: number, expiresIn: number, matchCode: string }
+/** The `202` body of `POST /request` and `POST /resend`; `pollToken` with the token transport only. */
+export interface FlowAnswer { status: 'pending', interval: number, expiresIn: number, matchCode: string, pollToken?: string }
 
 /**
  * Starts a sign-in for `email` in the asking browser (`POST /request`, `POST /resend`): the
  * same answer for known and unknown addresses; the mail goes out in the user's language, else
  * the request's.
  */
-export async function startFlowFor (core: Core, request: FastifyRequest, reply: FastifyReply, email: string, redirectTo: string): Promise<FlowAnswer> {
+export async function startFlowFor (core: Core, request: FastifyRequest, reply: FastifyReply, email: string, redirectTo: string, token = false): Promise<FlowAnswer> {
   const { o } = core
   const user = await o.users.find(email)
   const known = user !== null
   const locale = translatorFor(core, user?.locale, requestLocale(core, request).locale).locale
   const flow = await startFlow(core, { email, redirectTo, device: deviceOf(request), deliver: known || o.users.create !== undefined, invite: false, locale })
   fireHook(request, 'onLoginRequested', o.hooks.onLoginRequested, { email, known, request })
+  const answer: FlowAnswer = { status: 'pending', interval: o.pollInterval, expiresIn: Math.floor(o.linkTtl / 1000), matchCode: flow.matchCode }
+  // The poll secret goes to the client that asked, as a token it keeps (an app) or an HttpOnly cookie (a browser).
+  if (token) return { ...answer, pollToken: flow.binding }
   // Asked again within the mail interval: no new mail, so this browser keeps the flow it has.
   const live = flow.sent ? null : await liveFlowOf(core, request, email)
-  if (live !== null) return { status: 'pending', interval: o.pollInterval, expiresIn: live.expiresIn, matchCode: live.matchCode }
+  if (live !== null) return { ...answer, expiresIn: live.expiresIn, matchCode: live.matchCode }
   setBinding(core, reply, flow.binding)
-  return { status: 'pending', interval: o.pollInterval, expiresIn: Math.floor(o.linkTtl / 1000), matchCode: flow.matchCode }
+  return answer
 }

@@ -9,8 +9,11 @@ export const requestBody: ObjectSchema = {
   properties: {
     email: { type: 'string', minLength: 1, maxLength: 320, description: 'The address to send the link to' },
     redirectTo: { type: 'string', maxLength: 2048, description: 'Same-origin path under `redirect.allow` to land on after sign-in' },
+    transport: { type: 'string', enum: ['cookie', 'token'], description: '`token`: answer with a `pollToken` instead of the binding cookie (needs `session.transports` to include it)' },
   },
 }
+
+const POLL_TOKEN = { type: 'string', maxLength: 100, description: 'Token transport: the `pollToken` from `POST /request`, instead of the binding cookie' } as const
 
 export const verifyQuery: ObjectSchema = {
   type: 'object',
@@ -24,6 +27,7 @@ export const verifyBody: ObjectSchema = {
   required: ['token'],
   properties: {
     token: TOKEN,
+    pollToken: POLL_TOKEN,
     code: { type: 'string', maxLength: 32, description: 'The match code shown on the asking screen (cross-device)' },
     email: { type: 'string', maxLength: 320, description: 'Invitations only: the address the invitation was sent to, typed' },
   },
@@ -54,11 +58,20 @@ export const pollQuery: ObjectSchema = {
 
 export const emptyBody: ObjectSchema = { type: 'object', additionalProperties: false, properties: {} }
 
+export const pollBody: ObjectSchema = { type: 'object', additionalProperties: false, properties: { pollToken: POLL_TOKEN } }
+
+export const refreshBody: ObjectSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['refreshToken'],
+  properties: { refreshToken: { type: 'string', maxLength: 200, description: 'The refresh token of the last `POST /refresh` or sign-in' } },
+}
+
 export const codeBody: ObjectSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['code'],
-  properties: { code: { type: 'string', maxLength: 32, description: 'The 6-digit code from the mail' } },
+  properties: { code: { type: 'string', maxLength: 32, description: 'The 6-digit code from the mail' }, pollToken: POLL_TOKEN },
 }
 
 export const sessionParams: ObjectSchema = {

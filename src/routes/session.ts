@@ -2,8 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { errors } from '../errors.js'
 import { groupOf } from '../store/types.js'
 import { noSession, userGroup, type MagicLinkSession } from '../session/manager.js'
-import { fireHook, type Core } from './context.js'
-import { emptyBody, sessionParams } from './schemas.js'
+import { fireHook, ipLimit, type Core } from './context.js'
+import { emptyBody, refreshBody, sessionParams } from './schemas.js'
 
 function current (request: FastifyRequest): MagicLinkSession {
   if (request.session === null) throw noSession(request)
@@ -38,6 +38,23 @@ export function sessionRoutes (scope: FastifyInstance, core: Core): void {
     core.sessions.clearCookie(reply)
     return reply.code(204).send()
   })
+
+  // Token transport: a new access token for the refresh token, which is spent; a spent one
+  // coming back ends the session on every instance (SECURITY.md T27).
+  if (o.session.tokenTransport) {
+    scope.post('/refresh', {
+      schema: { body: refreshBody },
+      ...ipLimit(core, 'refresh', (l) => ({ max: l.pollPerMinute, timeWindow: 60_000 })),
+    }, async (request, reply) => {
+      const r = await core.sessions.refreshTokens((request.body as { refreshToken: string }).refreshToken)
+      if (r === null || !('tokens' in r)) {
+        const error = new errors.UNAUTHORIZED()
+        if (r !== null) error.message = 'Refresh token reused: the session is revoked'
+        throw error
+      }
+      return reply.code(200).send(r.tokens)
+    })
+  }
 
   scope.get('/sessions', async (request) => {
     const s = current(request)

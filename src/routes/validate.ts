@@ -4,7 +4,7 @@
  * into `"a@b.c"`) and strip unknown fields; these routes must refuse both (SECURITY.md T23), without
  * changing the app's own validator.
  */
-export interface StringSchema { type: 'string', minLength?: number, maxLength?: number, pattern?: string, description?: string }
+export interface StringSchema { type: 'string', minLength?: number, maxLength?: number, pattern?: string, enum?: readonly string[], description?: string }
 export interface ObjectSchema {
   type: 'object'
   properties: Record<string, StringSchema>
@@ -36,6 +36,7 @@ export function compile (schema: ObjectSchema): Validator {
       if (s.minLength !== undefined && v.length < s.minLength) return bad(`'${name}' is too short`)
       if (s.maxLength !== undefined && v.length > s.maxLength) return bad(`'${name}' is too long`)
       if (re !== null && !re.test(v)) return bad(`'${name}' is malformed`)
+      if (s.enum !== undefined && !s.enum.includes(v)) return bad(`'${name}' must be one of ${s.enum.join(', ')}`)
     }
     return { value: obj }
   }

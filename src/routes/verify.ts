@@ -7,7 +7,7 @@ import { flowGate } from '../store/flow-rules.js'
 import type { FlowRecord, InvalidReason } from '../store/types.js'
 import { userGroup } from '../session/manager.js'
 import {
-  bindingFor, deviceOf, fireHook, ipLimit, publishWhenSent, resolveUser, sendPage, splitToken, wantsHtml, type Core,
+  bindingFor, deviceOf, fireHook, ipLimit, publishWhenSent, resolveUser, sendPage, splitToken, startSession, wantsHtml, type Core,
 } from './context.js'
 import { startFlowFor } from './request.js'
 import { revokeBody, tokenBody, verifyBody, verifyQuery } from './schemas.js'
@@ -78,7 +78,7 @@ export function verifyRoutes (scope: FastifyInstance, core: Core): void {
 
   // Inspection for an app's own verify page: what `GET /verify` would show, as JSON. It reads
   // the flow and the binding cookie and changes nothing (no attempt spent, nothing burned).
-  scope.post('/link', { schema: { body: tokenBody }, ...ipLimit(core, 'verify', perMinute) }, async (request, reply) => {
+  scope.post('/link', { schema: { body: tokenBody }, ...ipLimit(core, 'link', perMinute) }, async (request, reply) => {
     const { token } = request.body as { token: string }
     const found = await flowOf(core, token)
     if (found === null) return reply.code(200).send({ state: 'unknown' })
@@ -118,10 +118,11 @@ export function verifyRoutes (scope: FastifyInstance, core: Core): void {
 
   scope.post('/verify', { schema: { body: verifyBody }, ...ipLimit(core, 'verify', perMinute) }, async (request, reply) => {
     const html = wantsHtml(request)
-    const { token, code, email } = request.body as { token: string, code?: string, email?: string }
+    const { token, code, email, pollToken } = request.body as { token: string, code?: string, email?: string, pollToken?: string }
     const parts = splitToken(token)
     if (parts === null) return unusable(core, request, reply, html)
-    let binding = bindingFor(core, request, parts.flowId)
+    // An app that received the link itself (a universal link) proves it asked with its pollToken.
+    let binding = bindingFor(core, request, parts.flowId, pollToken)
     if (email !== undefined) {
       // An invitation: the typed address stands in for the asking browser's binding cookie.
       const found = await flowOf(core, token)
@@ -150,13 +151,13 @@ export function verifyRoutes (scope: FastifyInstance, core: Core): void {
       case 'signed_in': {
         const user = await resolveUser(core, r.email, request)
         if (user === null) return unusable(core, request, reply, html)
-        const session = await core.sessions.start(reply, user, ids, r.email, device)
+        const { session, tokens } = await startSession(core, reply, user, ids, r.email, device, pollToken !== undefined)
         // The binding stays: the asking tab's poll, maybe not in flight right now, uses it once
         // more to hear `completed` (and clears it then).
         publishWhenSent(core, reply, parts.flowId)
         fireHook(request, 'onLogin', o.hooks.onLogin, { user, sessionId: session.id, crossDevice: false, request })
-        if (html) return reply.code(303).header('location', r.redirectTo).send()
-        return reply.code(200).send({ status: 'approved', redirectTo: r.redirectTo })
+        if (html && pollToken === undefined) return reply.code(303).header('location', r.redirectTo).send()
+        return reply.code(200).send({ status: 'approved', ...tokens, redirectTo: r.redirectTo })
       }
       case 'approved':
         if (html) return sendPage(core, request, reply, { kind: 'approved', status: 200, device: r.device })

@@ -3,10 +3,19 @@ import { sha256 } from '../crypto.js'
 
 /** Header `typ` of session tokens; a token of another kind never passes as a session (RFC 8725 §3.11). */
 export const SESSION_TYP = 'ml-session+jwt'
+/**
+ * Header `typ` of bearer access tokens (token transport). Their `sid` claim is the session's
+ * public hash, not its secret, and an expired one is never refreshed: a new one comes only from
+ * `POST /refresh`. The two kinds never pass for each other.
+ */
+export const ACCESS_TYP = 'ml-access+jwt'
+
+/** Which kind of token: the session cookie or a bearer access token. */
+export type TokenTyp = typeof SESSION_TYP | typeof ACCESS_TYP
 export const SESSION_AUD = 'fastify-magic-link:session'
 
 export interface SessionClaims {
-  /** Secret session id; the store knows only its hash. */
+  /** Session cookie: the secret session id (the store knows only its hash). Access token: that hash. */
   sid: string
   /** User id. */
   sub: string
@@ -42,10 +51,10 @@ export class SessionTokens {
     this.#issuer = issuer
   }
 
-  async sign (claims: SessionClaims): Promise<string> {
+  async sign (claims: SessionClaims, typ: TokenTyp = SESSION_TYP): Promise<string> {
     const key = (await this.#keys)[0] as Key
     return await new SignJWT({ sid: claims.sid, dat: claims.dat, cat: claims.cat, sxp: claims.sxp })
-      .setProtectedHeader({ alg: 'HS256', typ: SESSION_TYP, kid: key.kid })
+      .setProtectedHeader({ alg: 'HS256', typ, kid: key.kid })
       .setIssuer(this.#issuer)
       .setAudience(SESSION_AUD)
       .setSubject(claims.sub)
@@ -61,7 +70,7 @@ export class SessionTokens {
    * ahead (clock skew between instances aside, it was not issued yet), and when either is not a
    * number.
    */
-  async verify (token: string, nowMs: number): Promise<SessionClaims | null> {
+  async verify (token: string, nowMs: number, typ: TokenTyp = SESSION_TYP): Promise<SessionClaims | null> {
     if (token.length > 8192) return null
     const byKid = await this.#byKid
     try {
@@ -70,7 +79,7 @@ export class SessionTokens {
         if (key === undefined) throw new Error('unknown kid')
         return key
       }, { algorithms: ['HS256'] })
-      if (protectedHeader.typ !== SESSION_TYP) return null
+      if (protectedHeader.typ !== typ) return null
       const c = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>
       if (c.iss !== this.#issuer || c.aud !== SESSION_AUD) return null
       const now = Math.floor(nowMs / 1000)

@@ -6,7 +6,7 @@ import { GROUP_LENGTH, type MagicLinkStore, type SessionRecord } from '../store/
 import type { MagicLinkSessionData, MagicLinkUser, ResolvedOptions } from '../options.js'
 import { LruCache } from './cache.js'
 import { CoarseClock } from './clock.js'
-import { SessionTokens, type SessionClaims } from './jwt.js'
+import { ACCESS_TYP, SessionTokens, type SessionClaims } from './jwt.js'
 
 /** `request.session`. */
 export interface MagicLinkSession {
@@ -59,6 +59,16 @@ export function cacheKey (token: string): number {
   return key
 }
 
+/** What the token transport hands a client instead of a cookie. */
+export interface IssuedTokens {
+  /** Bearer token for `Authorization: Bearer …`, valid `expiresIn` seconds. */
+  accessToken: string
+  /** Single-use: `POST /refresh` spends it for a new pair. */
+  refreshToken: string
+  /** Seconds until `accessToken` expires. */
+  expiresIn: number
+}
+
 /** A new session's secret id (in the cookie) and its hash (what flows and the store keep). */
 export interface SessionIds { sid: string, hash: string }
 
@@ -77,6 +87,8 @@ export class SessionManager {
   readonly #store: MagicLinkStore
   readonly #tokens: SessionTokens
   readonly #cache: LruCache<number, CacheEntry>
+  /** Verified bearer access tokens: their own cache, so a cookie token never passes as one or the reverse. */
+  readonly #bearerCache: LruCache<number, CacheEntry>
   /** Revoked ids until their cookies can no longer pass without a refresh (accessTtl). */
   readonly #revoked = new Map<string, number>()
   /** The hot path's clock (see CoarseClock); the plugin starts it at onReady and stops it at onClose. */
@@ -88,6 +100,7 @@ export class SessionManager {
     this.#store = store
     this.#tokens = new SessionTokens(options.secrets, options.origin)
     this.#cache = new LruCache(options.session.cacheSize)
+    this.#bearerCache = new LruCache(options.session.tokenTransport ? options.session.cacheSize : 1)
   }
 
   /** Revoked here or, through the store's notifications, on another instance. */
@@ -119,8 +132,26 @@ export class SessionManager {
   /** Creates the session record and sets the cookie. */
   async start (reply: FastifyReply, user: MagicLinkUser, ids: SessionIds, email: string, device: string): Promise<MagicLinkSession> {
     const now = this.#o.now()
+    const record = await this.#record(user, ids, email, device, now)
+    await this.#store.createSession(record)
+    return await this.#issue(reply, ids.sid, record, now)
+  }
+
+  /**
+   * Token transport: creates the session with a refresh secret (stored hashed) and returns the
+   * bearer access token and the refresh token instead of setting a cookie.
+   */
+  async startTokens (user: MagicLinkUser, ids: SessionIds, email: string, device: string): Promise<{ session: MagicLinkSession, tokens: IssuedTokens }> {
+    const now = this.#o.now()
+    const refresh = randomSecret()
+    const record = { ...await this.#record(user, ids, email, device, now), refreshHash: sha256(refresh) }
+    await this.#store.createSession(record)
+    return await this.#issueTokens(record, refresh, now)
+  }
+
+  async #record (user: MagicLinkUser, ids: SessionIds, email: string, device: string, now: number): Promise<SessionRecord> {
     const data = await this.claimsOf(user)
-    const record: SessionRecord = {
+    return {
       id: userGroup(user.id) + ids.hash,
       userId: user.id,
       email,
@@ -131,8 +162,72 @@ export class SessionManager {
       data,
       device,
     }
-    await this.#store.createSession(record)
-    return await this.#issue(reply, ids.sid, record, now)
+  }
+
+  /** A bearer access token for `record` (its `sid` claim is the public hash) and `<id>.<refresh secret>`. */
+  async #issueTokens (record: SessionRecord, refresh: string, now: number): Promise<{ session: MagicLinkSession, tokens: IssuedTokens }> {
+    const expMs = Math.min(now + this.#o.session.accessTtl, record.expiresAt)
+    const claims: SessionClaims = {
+      sid: record.id.slice(GROUP_LENGTH), sub: record.userId, dat: record.data, cat: record.createdAt, sxp: record.expiresAt, exp: Math.floor(expMs / 1000),
+    }
+    const accessToken = await this.#tokens.sign(claims, ACCESS_TYP)
+    const session = toSession(record.id, claims)
+    this.#bearerCache.set(cacheKey(accessToken), { token: accessToken, session, expMs: claims.exp * 1000 })
+    return { session, tokens: { accessToken, refreshToken: `${record.id}.${refresh}`, expiresIn: Math.max(0, Math.floor((expMs - now) / 1000)) } }
+  }
+
+  /** Bearer steady state: as {@link lookup}, on the access tokens' own cache. */
+  lookupBearer (token: string): MagicLinkSession | null | undefined {
+    const hit = this.#bearerCache.get(cacheKey(token))
+    if (hit === undefined || hit.token !== token) return undefined
+    const now = this.clock.now()
+    if (hit.expMs <= now) return null
+    return this.#isRevoked(hit.session.id, now) ? null : hit.session
+  }
+
+  /**
+   * Bearer slow path: a valid, unexpired access token of ours. Never refreshed from the store: an
+   * expired one is refused (401), and the client refreshes with its refresh token.
+   */
+  async authenticateBearer (token: string): Promise<MagicLinkSession | null> {
+    const now = this.#o.now()
+    const claims = await this.#tokens.verify(token, now, ACCESS_TYP)
+    if (claims === null) return null
+    const id = userGroup(claims.sub) + claims.sid
+    const expMs = claims.exp * 1000
+    if (!(now < expMs && expMs <= now + this.#o.session.accessTtl + 60_000) || this.#isRevoked(id, now)) return null
+    const session = toSession(id, claims)
+    this.#bearerCache.set(cacheKey(token), { token, session, expMs })
+    return session
+  }
+
+  /**
+   * `POST /refresh`: rotates the refresh secret and issues a new access token. A spent refresh
+   * token ends the session on every instance (reuse detection: one of its holders is a thief).
+   */
+  async refreshTokens (refreshToken: string): Promise<{ tokens: IssuedTokens } | { reused: true } | null> {
+    const m = /^([A-Za-z0-9_-]{54})\.([A-Za-z0-9_-]{43})$/.exec(refreshToken)
+    if (m === null || this.#store.refreshSession === undefined) return null
+    const id = m[1] as string
+    const now = this.#o.now()
+    const next = randomSecret()
+    const r = await this.#store.refreshSession(id, { now, idleTtlMs: this.#o.session.idleTtl, presentedHash: sha256(m[2] as string), nextHash: sha256(next) })
+    if (r.result === 'reused') {
+      this.markRevoked([id])
+      return { reused: true }
+    }
+    if (r.result === 'invalid') return null
+    let record = r.session
+    if (this.#o.users.claims !== undefined) {
+      const user = await this.#o.users.find(record.email)
+      if (user === null || user.id !== record.userId) {
+        await this.#store.revokeSession(id)
+        this.markRevoked([id])
+        return null
+      }
+      record = { ...record, data: await this.claimsOf(user) }
+    }
+    return { tokens: (await this.#issueTokens(record, next, now)).tokens }
   }
 
   async #issue (reply: FastifyReply, sid: string, record: SessionRecord, now: number): Promise<MagicLinkSession> {
@@ -144,12 +239,12 @@ export class SessionManager {
     const session = toSession(record.id, claims)
     this.#cache.set(cacheKey(token), { token, session, expMs: claims.exp * 1000 })
     const maxAgeMs = Math.min(this.#o.session.idleTtl, record.expiresAt - now)
-    setCookie(reply, this.#o.session.cookieName, token, Math.max(0, Math.floor(maxAgeMs / 1000)), this.#o.secure)
+    setCookie(reply, this.#o.session.cookie, token, Math.max(0, Math.floor(maxAgeMs / 1000)))
     return session
   }
 
   clearCookie (reply: FastifyReply): void {
-    setCookie(reply, this.#o.session.cookieName, '', 0, this.#o.secure)
+    setCookie(reply, this.#o.session.cookie, '', 0)
   }
 
   /**

@@ -5,7 +5,7 @@ type Method = Exclude<keyof MagicLinkStore, 'subscribe'>
 
 const METHODS: Method[] = [
   'createFlow', 'getFlow', 'verifyFlow', 'claimFlow', 'codeFlow', 'createSession', 'touchSession',
-  'listSessions', 'revokeSession', 'revokeSessions', 'hit', 'publishFlow',
+  'listSessions', 'revokeSession', 'revokeSessions', 'hit', 'publishFlow', 'refreshSession',
 ]
 
 export interface GuardEvents {
@@ -21,7 +21,9 @@ export interface GuardEvents {
 export function guardStore (store: MagicLinkStore, timeoutMs: number, events: GuardEvents): MagicLinkStore {
   const guarded = { subscribe: store.subscribe.bind(store) } as MagicLinkStore
   for (const method of METHODS) {
-    const fn = store[method] as (...args: unknown[]) => Promise<unknown>
+    const fn = store[method] as ((...args: unknown[]) => Promise<unknown>) | undefined
+    // Optional methods (refreshSession) stay absent when the store has none.
+    if (typeof fn !== 'function') continue
     ;(guarded as unknown as Record<Method, (...args: unknown[]) => Promise<unknown>>)[method] = (...args) =>
       new Promise((resolve, reject) => {
         const timer = setTimeout(() => {

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events'
 import {
-  groupOf,
+  groupOf, SPENT_REFRESH_KEPT,
+  type RefreshOptions, type RefreshResult,
   type ClaimOptions, type ClaimResult, type CodeOptions, type CodeResult, type CreateFlowOptions,
   type CreateFlowResult, type FlowRecord, type FlowState, type MagicLinkStore, type NewFlow, type SessionRecord,
   type StoreEvent, type StoreListener, type TouchOptions, type VerifyOptions, type VerifyResult,
@@ -30,6 +31,8 @@ export class MemoryStore implements MagicLinkStore {
   readonly #flows = new Map<string, Entry<StoredFlow>>()
   readonly #mailboxes = new Map<string, Entry<Mailbox>>()
   readonly #sessions = new Map<string, Entry<SessionRecord>>()
+  /** Spent refresh secrets per stored token session, newest first (reuse detection); gone with the record. */
+  readonly #spentRefresh = new WeakMap<SessionRecord, string[]>()
   readonly #counters = new Map<string, Entry<number>>()
   readonly #events = new EventEmitter()
   readonly #maxRecords: number
@@ -224,7 +227,9 @@ export class MemoryStore implements MagicLinkStore {
   }
 
   async createSession (session: SessionRecord): Promise<void> {
-    this.#set(this.#sessions, session.id, { ...session, data: { ...session.data } }, sessionTtl(session, session.createdAt))
+    const stored = { ...session, data: { ...session.data } }
+    this.#set(this.#sessions, session.id, stored, sessionTtl(session, session.createdAt))
+    if (session.refreshHash !== undefined) this.#spentRefresh.set(stored, [])
   }
 
   async touchSession (id: string, o: TouchOptions): Promise<SessionRecord | null> {
@@ -238,6 +243,28 @@ export class MemoryStore implements MagicLinkStore {
     s.idleExpiresAt = o.now + o.idleTtlMs
     this.#set(this.#sessions, id, s, sessionTtl(s, o.now))
     return { ...s, data: { ...s.data } }
+  }
+
+  async refreshSession (id: string, o: RefreshOptions): Promise<RefreshResult> {
+    const s = this.#get(this.#sessions, id)
+    const spent = s === null ? undefined : this.#spentRefresh.get(s)
+    if (s === null || spent === undefined) return { result: 'invalid' }
+    if (o.now >= s.idleExpiresAt || o.now >= s.expiresAt) {
+      this.#sessions.delete(id)
+      return { result: 'invalid' }
+    }
+    if (s.refreshHash === o.presentedHash) {
+      spent.unshift(o.presentedHash)
+      spent.length = Math.min(spent.length, SPENT_REFRESH_KEPT)
+      s.refreshHash = o.nextHash
+      s.lastSeenAt = o.now
+      s.idleExpiresAt = o.now + o.idleTtlMs
+      this.#set(this.#sessions, id, s, sessionTtl(s, o.now))
+      return { result: 'rotated', session: { ...s, data: { ...s.data } } }
+    }
+    if (!spent.includes(o.presentedHash)) return { result: 'invalid' }
+    await this.revokeSession(id)
+    return { result: 'reused' }
   }
 
   async listSessions (group: string): Promise<SessionRecord[]> {

@@ -1,6 +1,7 @@
 import type { RedisClient, RedisClusterClient, RedisSubscriber } from './redis-client.js'
 import {
-  GROUP_LENGTH, groupOf,
+  GROUP_LENGTH, groupOf, SPENT_REFRESH_KEPT,
+  type RefreshOptions, type RefreshResult,
   type ClaimOptions, type ClaimResult, type CodeOptions, type CodeResult, type CreateFlowOptions,
   type CreateFlowResult, type FlowRecord, type FlowState, type InvalidReason, type MagicLinkStore,
   type NewFlow, type SessionRecord, type StoreEvent, type StoreListener, type TouchOptions,
@@ -8,7 +9,7 @@ import {
 } from './types.js'
 import { CLAIM_FLOW, CODE_FLOW, CREATE_FLOW, VERIFY_FLOW } from './lua/flows.js'
 import {
-  CREATE_SESSION, HIT, LIST_SESSIONS, REVOKE_SESSION, REVOKE_SESSIONS, TOUCH_SESSION,
+  CREATE_SESSION, HIT, LIST_SESSIONS, REFRESH_SESSION, REVOKE_SESSION, REVOKE_SESSIONS, TOUCH_SESSION,
 } from './lua/sessions.js'
 
 export interface RedisStoreOptions<Client extends RedisClient = RedisClient> {
@@ -37,6 +38,7 @@ const SCRIPTS = {
   createSession: [2, CREATE_SESSION],
   touchSession: [2, TOUCH_SESSION],
   listSessions: [1, LIST_SESSIONS],
+  refreshSession: [2, REFRESH_SESSION],
   revokeSession: [2, REVOKE_SESSION],
   revokeSessions: [1, REVOKE_SESSIONS],
   hit: [1, HIT],
@@ -226,7 +228,16 @@ export class RedisStore<Client extends RedisClient = RedisClient> implements Mag
       this.#sessionKey(s.id), this.#userKey(groupOf(s.id)), ttl, s.id,
       'uid', s.userId, 'em', s.email, 'c', s.createdAt, 'ls', s.lastSeenAt, 'ax', s.expiresAt,
       'ie', s.idleExpiresAt, 'd', JSON.stringify(s.data), 'dv', s.device,
+      ...(s.refreshHash === undefined ? [] : ['rh', s.refreshHash]),
     )
+  }
+
+  async refreshSession (id: string, o: RefreshOptions): Promise<RefreshResult> {
+    const r = await this.#scripts.refreshSession(
+      this.#sessionKey(id), this.#userKey(groupOf(id)), o.now, o.idleTtlMs, id, o.presentedHash, o.nextHash, this.channel, SPENT_REFRESH_KEPT,
+    ) as [string, string[]?]
+    if (r[0] === 'rotated') return { result: 'rotated', session: toSession(id, r[1] as string[]) }
+    return { result: r[0] === 'reused' ? 'reused' : 'invalid' }
   }
 
   async touchSession (id: string, o: TouchOptions): Promise<SessionRecord | null> {
@@ -342,5 +353,6 @@ function toSession (id: string, f: string[]): SessionRecord {
     idleExpiresAt: Number(f[5]),
     data,
     device: f[7] as string,
+    ...(typeof f[8] === 'string' ? { refreshHash: f[8] } : {}),
   }
 }

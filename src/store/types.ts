@@ -176,12 +176,35 @@ export interface SessionRecord {
   idleExpiresAt: number
   data: Record<string, unknown>
   device: string
+  /**
+   * Token transport only: SHA-256 of the session's current refresh secret. Absent on cookie
+   * sessions.
+   */
+  refreshHash?: string
 }
 
 export interface TouchOptions {
   now: number
   idleTtlMs: number
 }
+
+export interface RefreshOptions extends TouchOptions {
+  /** SHA-256 of the refresh secret the client presented. */
+  presentedHash: string
+  /** SHA-256 of the refresh secret that replaces it. */
+  nextHash: string
+}
+
+export type RefreshResult =
+  /** The presented secret was the current one: it is spent, `nextHash` is current, last-seen and idle expiry moved. */
+  | { result: 'rotated', session: SessionRecord }
+  /** The presented secret was spent before: the session is deleted and every instance notified (reuse detection). */
+  | { result: 'reused' }
+  /** No such live session, or a secret it never issued: nothing changes (an expired session is deleted, as by `touchSession`). */
+  | { result: 'invalid' }
+
+/** How many spent refresh secrets a session remembers for reuse detection. */
+export const SPENT_REFRESH_KEPT = 16
 
 /** Change notifications, delivered to every instance sharing the store. */
 export type StoreEvent =
@@ -209,6 +232,12 @@ export interface MagicLinkStore {
   touchSession (id: string, options: TouchOptions): Promise<SessionRecord | null>
   /** The live sessions of a user group (`groupOf(session.id)`), pruning dead index entries. */
   listSessions (group: string): Promise<SessionRecord[]>
+  /**
+   * Token transport (`POST /refresh`): rotates the refresh secret atomically, and deletes the
+   * session (notifying every instance) when a spent one comes back. Stores without it can back
+   * only the cookie transport; the plugin refuses `session.transports: ['token']` on them at boot.
+   */
+  refreshSession? (id: string, options: RefreshOptions): Promise<RefreshResult>
   /** Deletes one session and notifies every instance; false when it did not exist. */
   revokeSession (id: string): Promise<boolean>
   /** Deletes every session of a user group and notifies every instance; returns their ids. */

@@ -15,7 +15,7 @@ import type { MagicLinkStore } from '../store/types.js'
 import { concurrencyCases } from './concurrency-cases.js'
 import type { ConformanceCase, ConformanceContext } from './fixtures.js'
 import { claimFlowCases, codeFlowCases, createFlowCases, getFlowCases, verifyFlowCases } from './flow-cases.js'
-import { hitCases, sessionCases, subscribeCases } from './session-cases.js'
+import { hitCases, refreshCases, sessionCases, subscribeCases } from './session-cases.js'
 
 export type { ConformanceCase, ConformanceContext } from './fixtures.js'
 
@@ -43,6 +43,7 @@ export const conformanceCases: ReadonlyArray<ConformanceCase> = Object.freeze([
   ...codeFlowCases,
   ...concurrencyCases,
   ...sessionCases,
+  ...refreshCases,
   ...hitCases,
   ...subscribeCases,
 ])

@@ -1,6 +1,6 @@
 import { Translator, messages } from '../../src/i18n/index.js'
 import type { MagicLinkMessages } from '../../src/i18n/types.js'
-import { createTheme, renderPage, routeUrl, type Brand, type PageInput, type PageView } from '../../src/pages/index.js'
+import { createTheme, pageContext, renderPage, type Brand, type PageInput, type PageView } from '../../src/pages/index.js'
 
 export const NOW = new Date('2025-01-02T03:04:05.678Z')
 export const BRAND: Brand = { name: 'Acme', logoUrl: null, color: null, onColor: null, supportUrl: null }
@@ -16,22 +16,7 @@ export interface RenderOptions {
 /** A page's data with what the plugin renders it with, outside a request. */
 export function pageInput (view: PageView, o: RenderOptions = {}): PageInput {
   const tr = new Translator(o.locale ?? 'en', messages[o.locale ?? 'en'] as MagicLinkMessages)
-  const now = o.now ?? NOW
-  const prefix = o.prefix ?? '/auth'
-  return {
-    ...view,
-    locale: tr.locale,
-    dir: tr.dir,
-    messages: tr.messages,
-    t: (key, values) => tr.text(key, values),
-    describeDevice: (label) => tr.device(label),
-    when: (date) => tr.when(date, now),
-    retryIn: (seconds) => tr.retry(seconds),
-    brand: o.brand ?? BRAND,
-    nonce: 'nonce',
-    actions: { verify: routeUrl(prefix, 'verify'), revoke: routeUrl(prefix, 'revoke'), resend: routeUrl(prefix, 'resend') },
-    loginUrl: o.loginUrl ?? '/login',
-  }
+  return { ...view, ...pageContext(tr, { now: o.now ?? NOW, nonce: 'nonce', brand: o.brand ?? BRAND, prefix: o.prefix ?? '/auth', loginUrl: o.loginUrl ?? '/login' }) }
 }
 
 /** The plugin's HTML for a page. */
@@ -43,21 +28,21 @@ export function render (view: PageView, o: RenderOptions = {}): string {
 /** Every page the plugin has, with data that fills every placeholder. */
 export function allViews (TOKEN: string, NOW: Date): PageView[] {
   return [
-  { kind: 'sameBrowser', status: 200, token: TOKEN, email: 'ada@example.com' },
-  { kind: 'otherBrowser', status: 400, token: TOKEN, device: 'Firefox on Linux', requestedAt: new Date(NOW.getTime() - 300_000), error: 'code.wrong', attemptsLeft: 2 },
-  { kind: 'sameBrowserOnly', status: 200 },
-  { kind: 'invite', status: 400, token: TOKEN, error: 'invite.mismatch' },
-  { kind: 'expired', status: 410, token: TOKEN },
-  { kind: 'superseded', status: 410, token: TOKEN },
-  { kind: 'unknown', status: 410, token: null },
-  { kind: 'denied', status: 400, token: null },
-  { kind: 'used', status: 400, token: TOKEN, usedAt: new Date(NOW.getTime() - 86_400_000), device: 'Safari on iOS', sessionDevice: 'Chrome on Android', error: 'used.mismatch' },
-  { kind: 'used', status: 409, token: TOKEN, usedAt: NOW, device: 'Unknown browser', sessionDevice: null, error: null },
-  { kind: 'approved', status: 200, device: 'Edge on Windows' },
-  { kind: 'revoked', status: 200 },
-  { kind: 'resent', status: 202, email: 'a•••@example.com' },
-  ...['FST_MAGIC_LINK_BAD_REQUEST', 'FST_MAGIC_LINK_FORBIDDEN_ORIGIN', 'FST_MAGIC_LINK_RATE_LIMITED', 'FST_MAGIC_LINK_STORE_UNAVAILABLE', 'FST_MAGIC_LINK_INTERNAL']
-    .map((code): PageView => ({ kind: 'error', status: code === 'FST_MAGIC_LINK_INTERNAL' ? 500 : 400, code, retryAfter: 726 })),
+    { kind: 'sameBrowser', status: 200, token: TOKEN, email: 'ada@example.com' },
+    { kind: 'otherBrowser', status: 400, token: TOKEN, device: 'Firefox on Linux', requestedAt: new Date(NOW.getTime() - 300_000), error: 'code.wrong', attemptsLeft: 2 },
+    { kind: 'sameBrowserOnly', status: 200 },
+    { kind: 'invite', status: 400, token: TOKEN, error: 'invite.mismatch' },
+    { kind: 'expired', status: 410, token: TOKEN },
+    { kind: 'superseded', status: 410, token: TOKEN },
+    { kind: 'unknown', status: 410, token: null },
+    { kind: 'denied', status: 400, token: null },
+    { kind: 'used', status: 400, token: TOKEN, usedAt: new Date(NOW.getTime() - 86_400_000), device: 'Safari on iOS', sessionDevice: 'Chrome on Android', error: 'used.mismatch' },
+    { kind: 'used', status: 409, token: TOKEN, usedAt: NOW, device: 'Unknown browser', sessionDevice: null, error: null },
+    { kind: 'approved', status: 200, device: 'Edge on Windows' },
+    { kind: 'revoked', status: 200 },
+    { kind: 'resent', status: 202, email: 'a•••@example.com' },
+    ...['FST_MAGIC_LINK_BAD_REQUEST', 'FST_MAGIC_LINK_FORBIDDEN_ORIGIN', 'FST_MAGIC_LINK_RATE_LIMITED', 'FST_MAGIC_LINK_STORE_UNAVAILABLE', 'FST_MAGIC_LINK_INTERNAL']
+      .map((code): PageView => ({ kind: 'error', status: code === 'FST_MAGIC_LINK_INTERNAL' ? 500 : 400, code, retryAfter: 726 })),
   ]
 }
 

@@ -1,4 +1,6 @@
+import Fastify from 'fastify'
 import t from 'tap'
+import magicLink from '../../src/index.js'
 import { build, Jar, send, tokenOf, type BuildOptions } from '../helpers/app.js'
 
 /** The language a page is served in, by `Accept-Language` (and the app's options). */
@@ -144,4 +146,28 @@ t.test('page errors are localized, and a wait is written in words', async (t) =>
   t.equal(broken.statusCode, 400)
   t.match(broken.body, '<html lang="ja" dir="ltr">', 'a malformed form post gets a page in the person\'s language')
   t.notMatch(broken.body, /FST_|must have required property/, 'not the developer message')
+})
+
+t.test('a locale.resolve that throws: the page comes anyway, by Accept-Language, and the app gets a log line', async (t) => {
+  const a = await build({ logLevel: 'error', locale: { resolve: () => { throw new Error('no user table') } } })
+  t.teardown(() => a.app.close())
+  const res = await a.app.inject({ method: 'GET', url: '/auth/verify?token=x', headers: { 'accept-language': 'fr' } })
+  t.equal(res.statusCode, 410)
+  t.match(res.body, '<html lang="fr"')
+  t.ok(a.logs.some((line) => line.includes('locale.resolve failed') && line.includes('no user table')))
+})
+
+t.test('Vary keeps what the app set and adds Accept-Language once', async (t) => {
+  const vary = async (set: string | undefined): Promise<unknown> => {
+    const app = Fastify()
+    if (set !== undefined) app.addHook('onRequest', async (_request, reply) => { reply.header('vary', set) })
+    await app.register(magicLink, { origin: 'https://app.example.com', secret: 'x'.repeat(32), users: { find: () => null } })
+    const res = await app.inject({ method: 'GET', url: '/auth/verify?token=x' })
+    await app.close()
+    return res.headers.vary
+  }
+  t.equal(await vary(undefined), 'Accept-Language')
+  t.equal(await vary('Origin'), 'Origin, Accept-Language')
+  t.equal(await vary('accept-language, Origin'), 'accept-language, Origin', 'not twice')
+  t.equal(await vary('*'), '*')
 })

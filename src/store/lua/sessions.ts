@@ -1,7 +1,7 @@
 // Lua scripts for sessions. A session key and its user's index set share the user's hash tag.
 import { GROUP_LENGTH } from '../types.js'
 
-const FIELDS = `local FIELDS = {'uid', 'em', 'c', 'ls', 'ax', 'ie', 'd', 'dv'}`
+const FIELDS = `local FIELDS = {'uid', 'em', 'c', 'ls', 'ax', 'ie', 'd', 'dv', 'rh'}`
 
 /** KEYS[1] session, KEYS[2] user index. ARGV: ttlMs, id, then field/value pairs. */
 export const CREATE_SESSION = `
@@ -32,6 +32,48 @@ if redis.call('PTTL', KEYS[2]) < ttl then redis.call('PEXPIRE', KEYS[2], ttl) en
 f[4] = tostring(now)
 f[6] = tostring(ie)
 return f
+`
+
+/**
+ * KEYS[1] session, KEYS[2] user index. ARGV: now, idleTtlMs, id, presented hash, next hash,
+ * channel, spent hashes kept. Returns {'rotated', fields}, {'reused'} (session deleted, notified)
+ * or {'invalid'}. Spent hashes are kept space-separated in 'rs', newest first.
+ */
+export const REFRESH_SESSION = FIELDS + `
+local f = redis.call('HMGET', KEYS[1], unpack(FIELDS))
+if not f[1] or not f[9] then return {'invalid'} end
+local now = tonumber(ARGV[1])
+local ax = tonumber(f[5])
+if now >= tonumber(f[6]) or now >= ax then
+  redis.call('DEL', KEYS[1])
+  redis.call('SREM', KEYS[2], ARGV[3])
+  return {'invalid'}
+end
+local rs = redis.call('HGET', KEYS[1], 'rs') or ''
+if f[9] == ARGV[4] then
+  local kept = {ARGV[4]}
+  for h in string.gmatch(rs, '%S+') do
+    if #kept < tonumber(ARGV[7]) then table.insert(kept, h) end
+  end
+  local ie = now + tonumber(ARGV[2])
+  redis.call('HSET', KEYS[1], 'rh', ARGV[5], 'rs', table.concat(kept, ' '), 'ls', now, 'ie', ie)
+  local ttl = math.max(1, math.min(ie, ax) - now)
+  redis.call('PEXPIRE', KEYS[1], ttl)
+  if redis.call('PTTL', KEYS[2]) < ttl then redis.call('PEXPIRE', KEYS[2], ttl) end
+  f[4] = tostring(now)
+  f[6] = tostring(ie)
+  f[9] = ARGV[5]
+  return {'rotated', f}
+end
+for h in string.gmatch(rs, '%S+') do
+  if h == ARGV[4] then
+    redis.call('DEL', KEYS[1])
+    redis.call('SREM', KEYS[2], ARGV[3])
+    redis.call('PUBLISH', ARGV[6], 'r:' .. ARGV[3])
+    return {'reused'}
+  end
+end
+return {'invalid'}
 `
 
 /** KEYS[1] user index. ARGV: session key prefix (with the hash tag). Returns {id, fields...} per live session. */
