@@ -20,10 +20,10 @@ import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { join } from 'node:path'
 import { machineInfo, machineLine, mdTable, publishResults } from './lib/harness.js'
-import { magicLinkLogin } from './lib/magic-link.js'
+import { magicLinkBearer, magicLinkLogin } from './lib/magic-link.js'
 import { WORK_DIR, track } from './lib/proc.js'
 import { startPrivateRedis } from './lib/redis.js'
-import { sideBySideApps } from './lib/side-by-side.js'
+import { authHeaders, sideBySideApps, type SideBySideApp } from './lib/side-by-side.js'
 import { BENCH_USER } from './lib/server-util.js'
 import { fmtRatio } from './lib/stats.js'
 
@@ -57,19 +57,21 @@ try {
   const base = `http://127.0.0.1:${port}`
   const cookie = await magicLinkLogin(base, BENCH_USER.email)
   const apps = await sideBySideApps(base)
-  const load = async (url: string, withCookie: boolean): Promise<void> => {
-    const out = await autocannon({ url, headers: withCookie ? { cookie } : {}, connections: 10, amount: requests, timeout: 60 })
+  const bearerApp = apps.find((a) => a.auth === 'bearer')
+  const bearer = bearerApp === undefined ? '' : await magicLinkBearer(bearerApp.loginBase as string, base, BENCH_USER.email)
+  const load = async (url: string, app: SideBySideApp): Promise<void> => {
+    const out = await autocannon({ url, headers: authHeaders(app, { cookie, bearer }) ?? {}, connections: 10, amount: requests, timeout: 60 })
     if (out.non2xx > 0 || out.errors > 0) throw new Error(`${url}: ${out.non2xx} non-2xx, ${out.errors} errors`)
   }
   log(`warm-up: 2 × ${requests} requests per app, uninstrumented`)
-  for (let i = 0; i < 2; i++) for (const a of apps) await load(a.url, a.cookie)
+  for (let i = 0; i < 2; i++) for (const a of apps) await load(a.url, a)
   const counts: Record<string, number[]> = {}
   let dump = 0
   for (let r = 0; r < reps; r++) {
     for (const a of apps) {
       control('-i', 'on')
       control('-z')
-      await load(a.url, a.cookie)
+      await load(a.url, a)
       control('-d', a.name)
       control('-i', 'off')
       dump++

@@ -17,11 +17,11 @@ import {
   type Measurement, type RunConfig,
 } from './lib/harness.js'
 import { http, expectStatus } from './lib/http.js'
-import { magicLinkLogin } from './lib/magic-link.js'
+import { magicLinkBearer, magicLinkLogin } from './lib/magic-link.js'
 import { pinDriver, startServer } from './lib/proc.js'
 import { diffCommandStats, fmtCommands, readCommandStats, startPrivateRedis } from './lib/redis.js'
 import { BENCH_USER } from './lib/server-util.js'
-import { sideBySideApps, type SideBySideApp } from './lib/side-by-side.js'
+import { authHeaders, sideBySideApps, type SideBySideApp } from './lib/side-by-side.js'
 import { fmtInt, fmtRatio } from './lib/stats.js'
 
 // More, shorter rounds than the other parts (15 × 3 s; QUICK=1: 3 × 2 s); the BENCH_* knobs still win.
@@ -43,7 +43,9 @@ try {
   expectStatus(await http(`${server.baseUrl}/me`), 401, 'magic-link: GET /me without a session')
   // session-floor is the instructions part's yardstick; req/s could not resolve its 1 % here.
   const targets = (await sideBySideApps(server.baseUrl)).filter((t) => t.name !== 'session-floor')
-  const withCookie = (t: SideBySideApp): Record<string, string> | undefined => t.cookie ? { cookie } : undefined
+  const bearerApp = targets.find((t) => t.auth === 'bearer')
+  const bearer = bearerApp === undefined ? '' : await magicLinkBearer(bearerApp.loginBase as string, server.baseUrl, BENCH_USER.email)
+  const withCookie = (t: SideBySideApp): Record<string, string> | undefined => authHeaders(t, { cookie, bearer })
   for (const t of targets) {
     const res = await http(t.url, { headers: withCookie(t) })
     expectStatus(res, 200, `${t.name}: GET /me`)

@@ -38,7 +38,7 @@ t.test('POST /link inspects a link and changes nothing; then the link works once
     const here = await inspect(a, asking, token)
     t.same(here, {
       status: 200, state: 'pending', sameBrowser: true, needsCode: false, needsEmail: false,
-      requestedAt: new Date(a.clock.now).toISOString(), device: 'Unknown browser', email: 'k•••@example.com',
+      requestedAt: new Date(a.clock.now).toISOString(), expiresAt: new Date(a.clock.now + 600_000).toISOString(), device: 'Unknown browser', email: 'k•••@example.com',
     }, `call ${i + 1} in the asking browser`)
     const there = await inspect(a, other, token)
     t.same([there.state, there.sameBrowser, there.needsCode], ['pending', false, true], `call ${i + 1} elsewhere`)
@@ -51,7 +51,9 @@ t.test('POST /link inspects a link and changes nothing; then the link works once
   const again = await send(a.app, asking, { method: 'POST', url: '/auth/verify', payload: { token } })
   t.same([again.statusCode, again.json().code, again.json().reason], [400, 'FST_MAGIC_LINK_INVALID_TOKEN', 'used'], 'once')
   const used = await inspect(a, other, token)
-  t.same([used.state, used.usedDevice, typeof used.usedAt], ['used', 'Unknown browser', 'string'])
+  t.same([used.state, used.usedDevice, typeof used.usedAt, used.sessionDevice], ['used', 'Unknown browser', 'string', 'Unknown browser'], 'and which device holds the live session')
+  await send(a.app, asking, { method: 'POST', url: '/auth/logout', payload: {} })
+  t.equal((await inspect(a, other, token)).sessionDevice, null, 'none once it ended')
 })
 
 t.test('POST /link: states, and only the state for an unknown link', async (t) => {

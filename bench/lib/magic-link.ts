@@ -31,3 +31,20 @@ export async function magicLinkLogin (base: string, email: string): Promise<stri
   if (name === undefined) throw new Error(`magic-link: no session cookie after verify (cookies: ${Object.keys(jar).join(', ')})`)
   return `${name}=${jar[name]}`
 }
+
+/**
+ * The token transport's login: POST /auth/request {email, transport: 'token'} → pollToken, the
+ * mailed link (from `sinkBase`'s GET /__last-link), POST /auth/verify {token, pollToken} → an
+ * access token. Returns it.
+ */
+export async function magicLinkBearer (base: string, sinkBase: string, email: string): Promise<string> {
+  const req = await http(`${base}/auth/request`, { method: 'POST', body: { email, transport: 'token' } })
+  expectStatus(req, 202, 'POST /auth/request (token transport)')
+  const { pollToken } = JSON.parse(req.body) as { pollToken: string }
+  const link = await http(`${sinkBase}/__last-link?email=${encodeURIComponent(email)}&wait=1`)
+  expectStatus(link, 200, 'magic-link: the link "mailed" by sendMail (GET /__last-link)')
+  const token = new URL((JSON.parse(link.body) as { url: string }).url).searchParams.get('token')
+  const verify = await http(`${base}/auth/verify`, { method: 'POST', body: { token, pollToken } })
+  expectStatus(verify, 200, 'POST /auth/verify (token transport)')
+  return (JSON.parse(verify.body) as { accessToken: string }).accessToken
+}

@@ -50,6 +50,7 @@ function summary (): string {
   for (const [name, label, target] of [
     ['magic-link', 'authenticated route ÷ bare route, the same server process (one session cached)', '>= 0.90x'],
     ['magic-link-onrequest', 'the same with `onRequest: app.requireSession` (documented alternative, no preHandler run)', '–'],
+    ['magic-link-bearer', 'authenticated route with a bearer access token (token transport) ÷ bare route, the same server process', '>= 0.90x'],
     ['cookie-parse', 'control, same process: cookie-parse ÷ bare', '~0.9x'],
     ['bare-cookie-header', 'control, same process: bare route sent the session cookie ÷ bare', '–'],
   ] as const) {
@@ -60,11 +61,12 @@ function summary (): string {
   }
   const ir = load('instructions')
   const irBest = (name: string): number | undefined => ir?.counts?.[name] !== undefined ? Math.min(...ir.counts[name]) : undefined
-  const [irBare, irCookie, irFloor, irMl, irMlOn] = ['bare', 'cookie-parse', 'session-floor', 'magic-link', 'magic-link-onrequest'].map(irBest)
+  const [irBare, irCookie, irFloor, irMl, irMlOn, irBearer] = ['bare', 'cookie-parse', 'session-floor', 'magic-link', 'magic-link-onrequest', 'magic-link-bearer'].map(irBest)
   if (irBare !== undefined && irCookie !== undefined && irFloor !== undefined && irMl !== undefined) {
     add('(load-independent view) instructions per request: bare ÷ magic-link (cookie-parse, session floor)', '–',
       `${fmtRatio(irBare / irMl)} (${fmtRatio(irBare / irCookie)}, ${fmtRatio(irBare / irFloor)}); magic-link ÷ floor ${((irMl / irFloor - 1) * 100).toFixed(1)} % more` +
-      (irMlOn !== undefined ? `; with \`onRequest: app.requireSession\` ${fmtRatio(irBare / irMlOn)}` : ''), undefined, 'instructions')
+      (irMlOn !== undefined ? `; with \`onRequest: app.requireSession\` ${fmtRatio(irBare / irMlOn)}` : '') +
+      (irBearer !== undefined ? `; bearer token ${fmtRatio(irBare / irBearer)}` : ''), undefined, 'instructions')
   }
   const ml = sessions?.summary?.find((x: any) => x.name === 'magic-link')
   if (ml?.redis !== undefined) add('Redis commands per steady-state authenticated request', '0', `${ml.redis.perRequest.toFixed(3)} (${ml.redis.total} in ${ml.ops.toLocaleString('en-US')} requests)`, ml.redis.total === 0, 'sessions')

@@ -7,6 +7,9 @@
  *   - `session-floor`: @fastify/cookie, a `session` request decoration set by an app-level
  *     onRequest hook from the cookie jar, a preHandler checking it (no verification at all: the
  *     least a session plugin of this shape costs);
+ *   - `magic-link-bearer` (port `magic-link-bearer`): the same plugin with the token transport
+ *     enabled, GET /me behind requireSession, sent `Authorization: Bearer` (access token lifetime
+ *     1 h, so no round of a run sees one expire);
  *   - `magic-link`: fastify-magic-link on RedisStore (`REDIS_URL`), GET /me behind
  *     `preHandler: app.requireSession` (GET /me-onrequest: `onRequest: app.requireSession`), the plugin's routes under /auth for the login, `sendMail` into the
  *     link sink (`GET /__last-link`), `GET /__redis-sent` (commands sent to Redis, by name) and
@@ -69,11 +72,27 @@ ml.get('/me', { preHandler: ml.requireSession }, async (request) => ({ user: { i
 // The same check attached as a route onRequest hook (README: refuses before the body is read).
 ml.get('/me-onrequest', { onRequest: ml.requireSession }, async (request) => ({ user: { id: request.session!.userId } }))
 
-const ports = { bare: await listen(bare), 'cookie-parse': await listen(cookieParse), 'session-floor': await listen(floor) }
+// The token transport: an access token in `Authorization: Bearer` instead of the cookie.
+const mlBearer = Fastify({ logger: false })
+await mlBearer.register(magicLink, {
+  origin: 'http://localhost',
+  secret: BENCH_SECRET,
+  store: new RedisStore({ client: redis as never, prefix: 'bearer:' }),
+  rateLimit: false,
+  session: { transports: ['cookie', 'token'], accessTtl: '1h' },
+  sendMail: async (_message, ctx) => { if (ctx !== null) sink.put(ctx.email, ctx.link) },
+  users: { find: async (email: string) => ({ id: email === BENCH_USER.email ? BENCH_USER.id : `u:${email}` }) },
+})
+mlBearer.get('/me', { preHandler: mlBearer.requireSession }, async (request) => ({ user: { id: request.session!.userId } }))
+
+const ports = {
+  bare: await listen(bare), 'cookie-parse': await listen(cookieParse), 'session-floor': await listen(floor), 'magic-link-bearer': await listen(mlBearer),
+}
 ml.get('/__ports', async () => ports)
 ml.get('/__redis-sent', async () => sent)
 await listenAndAnnounce(ml, async () => {
   await bare.close()
   await cookieParse.close()
+  await mlBearer.close()
   redis.disconnect()
 })

@@ -73,7 +73,6 @@ export function pollRoutes (scope: FastifyInstance, core: Core): void {
       case 'claimed': {
         const done = await finish(core, request, reply, ids, r, true, token)
         if (done !== null) return done
-        clearBinding(core, reply)
         return reply.code(403).send({ error: 'access_denied', error_description: 'No account for this address' })
       }
       case 'completed':
@@ -81,11 +80,12 @@ export function pollRoutes (scope: FastifyInstance, core: Core): void {
         // holds the session cookie, so nothing is issued here.
         clearBinding(core, reply)
         return reply.code(200).send({ status: 'approved', redirectTo: r.redirectTo })
+      // A dead flow's binding cookie is left to expire, not cleared: this poll may be a stale tab's,
+      // answered after the same browser asked again (`POST /request`, `/resend`), and clearing
+      // would delete the new flow's cookie, which has the same name.
       case 'denied':
-        clearBinding(core, reply)
         return reply.code(403).send({ error: 'access_denied', error_description: 'This sign-in was stopped after too many wrong codes' })
       default:
-        clearBinding(core, reply)
         return reply.code(410).send({ error: 'expired_token', error_description: 'This sign-in has expired or was replaced by a newer one' })
     }
   })

@@ -92,9 +92,11 @@ export function verifyRoutes (scope: FastifyInstance, core: Core): void {
       needsCode: state === 'pending' && !sameBrowser && !flow.invite && o.crossDevice === 'code',
       needsEmail: state === 'pending' && flow.invite,
       requestedAt: new Date(flow.createdAt).toISOString(),
+      expiresAt: new Date(flow.expiresAt).toISOString(),
       device: flow.device,
       email: maskEmail(flow.email),
-      ...(flow.usedAt === null ? {} : { usedAt: new Date(flow.usedAt).toISOString(), usedDevice: flow.usedDevice }),
+      // Used: when, from where, and which device holds the session it started while it is live.
+      ...(flow.usedAt === null ? {} : { usedAt: new Date(flow.usedAt).toISOString(), usedDevice: flow.usedDevice, sessionDevice: await liveSessionDevice(core, flow) }),
     })
   })
 
