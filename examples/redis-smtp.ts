@@ -6,7 +6,7 @@
  *   ORIGIN             required  public origin, e.g. https://app.example.com (TLS at your proxy)
  *   MAGIC_LINK_SECRET  required  at least 32 characters: openssl rand -base64 32
  *   SMTP_URL           required  e.g. smtps://user:pass@smtp.example.com:465
- *   MAIL_FROM                    default "Sign-in <login@HOST-OF-ORIGIN>"
+ *   MAIL_FROM                    default "Acme Notes <login@HOST-OF-ORIGIN>" (the example's brand name)
  *   REDIS_URL                    default redis://127.0.0.1:6379
  *   PORT, HOST                   default 3000, 0.0.0.0
  *   TRUST_PROXY=1                behind a reverse proxy: take the client IP (rate limits) from X-Forwarded-For
@@ -15,6 +15,7 @@ import { Redis } from 'ioredis'
 import nodemailer from 'nodemailer'
 import { RedisStore } from '../src/index.js'
 import { createSite } from './lib/site.js'
+import { BRAND } from './lib/html.js'
 
 const REQUIRED = {
   ORIGIN: 'the public origin of the app, e.g. https://app.example.com',
@@ -55,7 +56,7 @@ try {
       origin,
       secret: process.env.MAGIC_LINK_SECRET as string,
       store: new RedisStore({ client: redis }),
-      mail: { transport, from: process.env.MAIL_FROM ?? `Sign-in <login@${host}>` },
+      mail: { transport, from: process.env.MAIL_FROM ?? `${BRAND.name} <login@${host}>` },
     },
     trustProxy: process.env.TRUST_PROXY === '1',
   })

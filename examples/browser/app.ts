@@ -1,6 +1,6 @@
 /** The signed-in page: the user's sessions with `sessions()`, `revokeSession()`, `logout()`, `logoutAll()`. */
 import { createClient, MagicLinkClientError, type DeviceSession } from '../../src/client/index.js'
-import { ago, byId, explain, showError } from './dom.js'
+import { ago, byId, deviceName, explain, showError, t } from './dom.js'
 
 const client = createClient()
 const list = byId<HTMLUListElement>('sessions')
@@ -27,23 +27,23 @@ function item (s: DeviceSession): HTMLLIElement {
   what.className = 'what'
   const title = document.createElement('p')
   const device = document.createElement('strong')
-  device.textContent = s.device
+  device.textContent = deviceName(s.device)
   title.append(device)
   if (s.current) {
     const badge = document.createElement('span')
     badge.className = 'badge'
-    badge.textContent = 'This device'
+    badge.textContent = t('app.thisDevice')
     title.append(badge)
   }
   const when = document.createElement('p')
   when.className = 'muted'
-  when.textContent = `Signed in ${ago(s.createdAt)} · last active ${ago(s.lastSeenAt)}`
+  when.textContent = t('app.sessionTimes', { created: ago(s.createdAt), seen: ago(s.lastSeenAt) })
   what.append(title, when)
 
   const button = document.createElement('button')
   button.type = 'button'
   button.className = 'secondary'
-  button.textContent = 'Sign out'
+  button.textContent = t('app.signOut')
   button.addEventListener('click', () => {
     button.disabled = true
     void guarded(async () => {

@@ -3,7 +3,7 @@
  * another device with the match code) alongside `verifyCode()` (the 6-digit code from the mail).
  */
 import { createClient, MagicLinkClientError } from '../../src/client/index.js'
-import { byId, explain, showError } from './dom.js'
+import { byId, explain, minutes, showError, t } from './dom.js'
 
 const client = createClient()
 
@@ -45,35 +45,37 @@ function signedIn (to: string, text: string): void {
 function over (error: unknown): void {
   setStatus(explain(error), 'err')
   for (const el of [matchbox, codeArea, expires]) el.hidden = true
-  restart.textContent = 'Start again'
+  restart.textContent = t('wait.startAgain')
 }
 
 askForm.addEventListener('submit', (event) => {
   event.preventDefault()
   const address = email.value.trim()
-  if (address === '' || !email.checkValidity()) return showError(askError, 'Type your email address.')
+  // An empty field asks for the address; one the browser finds malformed says so.
+  if (address === '') return showError(askError, t('error.emailEmpty'))
+  if (!email.checkValidity()) return showError(askError, t('error.emailMalformed'))
   showError(askError, null)
   askButton.disabled = true
   client.login(address, { redirectTo: '/app' }).then((started) => {
     sentTo.textContent = address
     match.textContent = started.matchCode
-    expires.textContent = `The link and the code work for ${Math.round(started.expiresIn / 60)} minutes.`
+    expires.textContent = t('wait.expires', { duration: minutes(Math.round(started.expiresIn / 60)) })
     ask.hidden = true
     wait.hidden = false
     code.focus()
     void waitForApproval()
   }, (error: unknown) => {
-    showError(askError, explain(error))
+    // The server's own address check (400) is stricter than the browser's.
+    const malformed = error instanceof MagicLinkClientError && error.code === 'FST_MAGIC_LINK_BAD_REQUEST'
+    showError(askError, malformed ? t('error.emailMalformed') : explain(error))
     askButton.disabled = false
   })
 })
 
 async function waitForApproval (): Promise<void> {
   try {
-    const { redirectTo } = await client.waitForSession({
-      onPending: ({ polls }) => setStatus(`Waiting for the link to be opened… (checked ${polls}×)`, 'wait'),
-    })
-    signedIn(redirectTo, 'Approved. Signing you in…')
+    const { redirectTo } = await client.waitForSession()
+    signedIn(redirectTo, t('status.approved'))
   } catch (error) {
     if (checkingCode) {
       endedMeanwhile = error
@@ -82,7 +84,7 @@ async function waitForApproval (): Promise<void> {
     // The link was used in another tab of this browser: that tab holds the session now, and
     // this poll finds the login over (410). Check before calling it a failure.
     if (error instanceof MagicLinkClientError && error.code === 'expired_token' && await client.session() !== null) {
-      return signedIn('/app', 'Signed in from another tab. Taking you there…')
+      return signedIn('/app', t('status.otherTab'))
     }
     over(error)
   }
@@ -91,13 +93,13 @@ async function waitForApproval (): Promise<void> {
 codeForm.addEventListener('submit', (event) => {
   event.preventDefault()
   const value = code.value.replace(/\s+/g, '')
-  if (!/^\d{6}$/.test(value)) return showError(codeError, 'The code has 6 digits.')
+  if (!/^\d{6}$/.test(value)) return showError(codeError, t('error.codeFormat'))
   showError(codeError, null)
   codeButton.disabled = true
   // The waiting poll keeps running: aborting it would leave its long-poll on the server.
   checkingCode = true
   client.verifyCode(value).then(({ redirectTo }) => {
-    signedIn(redirectTo, 'Code accepted. Signing you in…')
+    signedIn(redirectTo, t('status.codeAccepted'))
   }, (error: unknown) => {
     checkingCode = false
     codeButton.disabled = false

@@ -9,6 +9,8 @@ export interface OutboxMail {
   link: string | null
   /** The 6-digit code of a sign-in mail. */
   code: string | null
+  /** The mail's language (BCP 47), as the plugin wrote it in `<html lang>`. */
+  locale: string | null
   sentAt: Date
 }
 
@@ -32,6 +34,7 @@ export class DevOutbox {
       text: message.text,
       link: ctx?.link ?? null,
       code: ctx?.otp ?? null,
+      locale: ctx?.locale ?? /<html lang="([^"]+)"/.exec(message.html)?.[1] ?? null,
       sentAt: new Date(),
     })
     this.mails.length = Math.min(this.mails.length, this.#max)

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto'
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify'
+import fastifyCookie from '@fastify/cookie'
 // In your app: `import magicLink from 'fastify-magic-link'`. The examples run from the source.
 import magicLink, { type MagicLinkOptions, type MagicLinkUser } from '../../src/index.js'
 import { bundleScripts } from './bundle.js'
-import { escapeHtml, page, sendHtml, STYLE } from './html.js'
+import { BRAND, brandHtml, escapeHtml, LOGO, page, sendHtml, STYLE, text, timeHtml, type PageContext } from './html.js'
+import { asLocale, dirOf, LANG_COOKIE, requestLocale, textsOf, type Locale } from './messages.js'
 import type { DevOutbox } from './outbox.js'
-
-const FAVICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><circle cx="8" cy="8" r="7" fill="#3b5bdb"/></svg>'
 
 /** The example's user record: what your `users` table would hold. */
 interface User extends MagicLinkUser {
@@ -25,10 +25,44 @@ export interface SiteOptions {
   trustProxy?: boolean
 }
 
-/** The example app: the plugin, a login page, a signed-in page, and (dev) the outbox. */
+/** How long the language switcher's choice is kept. */
+const LANG_COOKIE_MAX_AGE = 365 * 86_400
+
+/**
+ * `value` as a path of this site to go back to after the language switch (`/app`, `/outbox?x=1`),
+ * or null: never another origin (`//evil.example`, `/\evil.example`, `https://…`), never a
+ * header-splitting or control character.
+ */
+export function sameOriginPath (value: unknown, origin: string): string | null {
+  if (typeof value !== 'string' || value.length > 512 || !/^\/(?![/\\])[^\\\u0000-\u0020\u007f]*$/.test(value)) return null
+  try {
+    const url = new URL(value, origin)
+    return url.origin === origin ? url.pathname + url.search : null
+  } catch {
+    return null
+  }
+}
+
+/** Date and time for people, in the page's language, in UTC with the zone named ("December 13, 2026 at 10:15 AM UTC"). */
+function dateTime (locale: Locale, when: Date): string {
+  return new Intl.DateTimeFormat(locale, {
+    year: 'numeric', month: 'long', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZone: 'UTC', timeZoneName: 'short',
+  }).format(when)
+}
+
+/** A time of today for people, with the zone named ("10:15:03 AM UTC"). */
+function clock (locale: Locale, when: Date): string {
+  return new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit', second: '2-digit', timeZone: 'UTC', timeZoneName: 'short' }).format(when)
+}
+
+/** The example app: the plugin, a login page, a signed-in page, a help page, and (dev) the outbox. */
 export async function createSite (o: SiteOptions): Promise<FastifyInstance> {
   const app = Fastify({ logger: o.logger ?? true, trustProxy: o.trustProxy ?? false })
   const origin = new URL(o.magicLink.origin)
+
+  // The app reads a cookie of its own (the language), so it registers @fastify/cookie itself;
+  // the plugin then reads its cookies from the header (README: Fits any Fastify app).
+  await app.register(fastifyCookie)
 
   // Anyone can sign up: the first completed sign-in creates the user. A real app keeps this in its database.
   const byEmail = new Map<string, User>()
@@ -36,6 +70,10 @@ export async function createSite (o: SiteOptions): Promise<FastifyInstance> {
 
   await app.register(magicLink, {
     redirect: { allow: ['/app'] },
+    brand: { name: BRAND.name, logoUrl: BRAND.logoUrl, color: BRAND.color, supportUrl: BRAND.supportUrl },
+    // The plugin's pages and mails follow the language switcher; without its cookie,
+    // Accept-Language decides, as on the example's own pages (requestLocale).
+    locale: { resolve: (request) => request.cookies[LANG_COOKIE] },
     ...o.magicLink,
     users: {
       find: (email) => byEmail.get(email) ?? null,
@@ -58,8 +96,11 @@ export async function createSite (o: SiteOptions): Promise<FastifyInstance> {
     })
   }
 
+  const ctx = (request: FastifyRequest, path: string): PageContext => ({ locale: requestLocale(request), path })
+
   const scripts = await bundleScripts()
-  app.get('/favicon.svg', async (_request, reply) => reply.type('image/svg+xml').header('cache-control', 'max-age=86400').send(FAVICON))
+  app.get('/logo.svg', async (_request, reply) => reply.type('image/svg+xml').header('cache-control', 'max-age=86400').send(LOGO))
+  app.get('/favicon.ico', async (_request, reply) => reply.redirect('/logo.svg', 301))
   app.get('/style.css', async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'no-cache').send(STYLE))
   app.get('/js/:name', async (request, reply) => {
     const js = scripts.get((request.params as { name: string }).name)
@@ -67,92 +108,150 @@ export async function createSite (o: SiteOptions): Promise<FastifyInstance> {
     return reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(js)
   })
 
+  // The language switcher: a plain link (no script, so nothing for the CSP to allow) that keeps
+  // the choice in a cookie and goes back to the page it came from.
+  app.get('/lang', async (request, reply) => {
+    const { to, back } = request.query as { to?: unknown, back?: unknown }
+    const locale = asLocale(to)
+    if (locale !== undefined) {
+      reply.setCookie(LANG_COOKIE, locale, {
+        path: '/', sameSite: 'lax', maxAge: LANG_COOKIE_MAX_AGE, httpOnly: true, secure: origin.protocol === 'https:',
+      })
+    }
+    return reply.header('cache-control', 'no-store').redirect(sameOriginPath(back, origin.origin) ?? '/', 303)
+  })
+
   app.get('/', async (request, reply) => {
     if (request.session !== null) return reply.redirect('/app', 303)
-    return sendHtml(reply, loginPage(o.outbox !== undefined))
+    const c = ctx(request, '/')
+    return sendHtml(reply, loginPage(c, o.outbox !== undefined), c.locale)
   })
 
   app.get('/app', async (request, reply) => {
     if (request.session === null) return reply.redirect('/', 303)
     const { email } = request.session.data as { email?: string }
-    return sendHtml(reply, appPage(email ?? 'you', new Date(request.session.expiresAt)))
+    const c = ctx(request, '/app')
+    return sendHtml(reply, appPage(c, email ?? '', new Date(request.session.expiresAt)), c.locale)
+  })
+
+  app.get('/help', async (request, reply) => {
+    const c = ctx(request, '/help')
+    return sendHtml(reply, helpPage(c, o.outbox !== undefined), c.locale)
   })
 
   const outbox = o.outbox
   if (outbox !== undefined) {
-    app.get('/outbox', async (_request, reply) => sendHtml(reply, outboxPage(outbox)))
+    app.get('/outbox', async (request, reply) => {
+      const c = ctx(request, '/outbox')
+      return sendHtml(reply, outboxPage(c, outbox), c.locale)
+    })
     app.get('/outbox.json', async (_request, reply) => reply.header('cache-control', 'no-store').send({ count: outbox.mails.length }))
   }
   return app
 }
 
-function loginPage (dev: boolean): string {
-  return page('Sign in', `<main class="card">
-<p class="brand">Magic link demo</p>
+function loginPage (c: PageContext, dev: boolean): string {
+  const outboxLink = `<a href="/outbox" target="_blank" rel="noopener">${text(c, 'dev.outbox')}</a>`
+  return page(c, {
+    title: text(c, 'title.login'),
+    script: 'login',
+    body: `${brandHtml()}
 <section id="ask">
-  <h1>Sign in</h1>
-  <p class="muted">No password. We email you a link and a code; any address can sign up.</p>
+  <h1>${text(c, 'login.heading')}</h1>
+  <p class="muted">${text(c, 'login.intro')}</p>
   <form id="ask-form" novalidate>
-    <label for="email">Email address</label>
-    <input id="email" name="email" type="email" autocomplete="email" placeholder="you@example.com" required autofocus>
-    <button id="ask-button" type="submit">Email me a sign-in link</button>
+    <label for="email">${text(c, 'login.emailLabel')}</label>
+    <input id="email" name="email" type="email" dir="ltr" autocomplete="email" placeholder="${text(c, 'login.emailPlaceholder')}" required autofocus>
+    <button id="ask-button" type="submit">${text(c, 'login.button')}</button>
     <p class="error" id="ask-error" role="alert" hidden></p>
   </form>
 </section>
 <section id="wait" hidden>
-  <h1>Check your mail</h1>
-  <p>We sent a link to <strong id="sent-to"></strong>. Open it on this device, or on your phone.</p>
+  <h1>${text(c, 'wait.heading')}</h1>
+  <p>${text(c, 'wait.sentTo', {}, { email: '<strong id="sent-to" dir="ltr"></strong>' })}</p>
   <div class="matchbox" id="matchbox">
-    <p class="muted">On another device, the link asks for this code:</p>
-    <p class="match" id="match" aria-label="Code to type on the other device"></p>
+    <p class="muted">${text(c, 'wait.matchIntro')}</p>
+    <p class="match" id="match" dir="ltr" aria-label="${text(c, 'wait.matchLabel')}"></p>
   </div>
-  <p class="status" id="status" role="status">Waiting for the link to be opened…</p>
+  <p class="status" id="status" role="status">${text(c, 'wait.waiting')}</p>
   <p class="muted" id="expires"></p>
   <div id="code-area">
-  <p class="divider">or</p>
+  <p class="divider">${text(c, 'wait.or')}</p>
   <form id="code-form" novalidate>
-    <label for="code">Type the 6-digit code from the mail</label>
-    <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6" pattern="[0-9]{6}" placeholder="000000" required>
-    <button id="code-button" type="submit">Sign in with the code</button>
+    <label for="code">${text(c, 'wait.codeLabel')}</label>
+    <input id="code" name="code" dir="ltr" inputmode="numeric" autocomplete="one-time-code" maxlength="6" pattern="[0-9]{6}" placeholder="000000" required>
+    <button id="code-button" type="submit">${text(c, 'wait.codeButton')}</button>
     <p class="error" id="code-error" role="alert" hidden></p>
   </form>
   </div>
-  <p class="muted restart"><a href="/" id="restart">Start again with another address</a></p>
+  <p class="muted restart"><a href="/" id="restart">${text(c, 'wait.restart')}</a></p>
 </section>
-${dev ? '<p class="dev">Development mode: no mail leaves this machine. Read it in the <a href="/outbox" target="_blank" rel="noopener">outbox</a>.</p>' : ''}
-</main>`, 'login')
+${dev ? `<p class="dev">${text(c, 'dev.note', {}, { outbox: outboxLink })}</p>` : ''}`,
+  })
 }
 
-function appPage (email: string, expiresAt: Date): string {
-  return page('Your account', `<main class="card wide">
-<div class="top">
-  <p class="brand">Magic link demo</p>
-  <button id="logout" class="secondary" type="button">Sign out</button>
+function appPage (c: PageContext, email: string, expiresAt: Date): string {
+  return page(c, {
+    title: text(c, 'title.app'),
+    script: 'app',
+    wide: true,
+    body: `<div class="top">
+  ${brandHtml()}
+  <button id="logout" class="secondary" type="button">${text(c, 'app.signOut')}</button>
 </div>
-<h1>You're signed in</h1>
-<p>as <strong>${escapeHtml(email)}</strong></p>
-<p class="muted">This session ends at the latest on <time datetime="${expiresAt.toISOString()}">${escapeHtml(expiresAt.toUTCString())}</time>, sooner after a week without a visit.</p>
-<h2>Where you're signed in</h2>
-<ul class="list" id="sessions"><li class="empty">Loading…</li></ul>
+<h1>${text(c, 'app.heading')}</h1>
+<p>${text(c, 'app.as', {}, { email: `<strong dir="ltr">${escapeHtml(email)}</strong>` })}</p>
+<p class="muted" id="expires-at">${text(c, 'app.expires', {}, { date: timeHtml(expiresAt, dateTime(c.locale, expiresAt)) })}</p>
+<h2>${text(c, 'app.where')}</h2>
+<ul class="list" id="sessions"><li class="empty">${text(c, 'app.loading')}</li></ul>
 <p class="error" id="error" role="alert" hidden></p>
 <div class="actions">
-  <button id="logout-all" class="secondary danger" type="button">Sign out everywhere</button>
-</div>
-</main>`, 'app')
+  <button id="logout-all" class="secondary danger" type="button">${text(c, 'app.signOutEverywhere')}</button>
+</div>`,
+  })
 }
 
-function outboxPage (outbox: DevOutbox): string {
-  const items = outbox.mails.map((m) => `<li class="mail"><div class="what">
-  <h3>${escapeHtml(m.subject)}</h3>
-  <p class="muted">To ${escapeHtml(m.to)} · <time datetime="${m.sentAt.toISOString()}">${escapeHtml(m.sentAt.toLocaleTimeString('en-GB'))}</time></p>
-  ${m.link === null ? '' : `<a class="link" href="${escapeHtml(m.link)}" target="_blank" rel="noopener">${escapeHtml(m.link)}</a>`}
-  ${m.code === null ? '' : `<p>Code: <span class="code">${escapeHtml(m.code)}</span></p>`}
-  <details><summary>Full text</summary><pre>${escapeHtml(m.text)}</pre></details>
+function helpPage (c: PageContext, dev: boolean): string {
+  const q = (title: 'help.how.title' | 'help.phone.title' | 'help.noMail.title' | 'help.notYou.title', body: string): string =>
+    `<h2>${text(c, title)}</h2>\n<p>${body}</p>`
+  const outboxLink = `<a href="/outbox">${text(c, 'dev.outbox')}</a>`
+  return page(c, {
+    title: text(c, 'title.help'),
+    body: `${brandHtml()}
+<h1>${text(c, 'help.heading')}</h1>
+<div class="faq">
+${q('help.how.title', text(c, 'help.how.text'))}
+${q('help.phone.title', text(c, 'help.phone.text'))}
+${q('help.noMail.title', text(c, 'help.noMail.text') + (dev ? ` ${text(c, 'help.noMail.dev', {}, { outbox: outboxLink })}` : ''))}
+${q('help.notYou.title', text(c, 'help.notYou.text'))}
+</div>
+<p class="restart"><a href="/">${text(c, 'nav.signIn')}</a></p>`,
+  })
+}
+
+function outboxPage (c: PageContext, outbox: DevOutbox): string {
+  const items = outbox.mails.map((m) => `<li class="mail" data-to="${escapeHtml(m.to)}"${m.locale === null ? '' : ` data-locale="${escapeHtml(m.locale)}"`}><div class="what">
+  <h3${mailLang(m.locale)}>${escapeHtml(m.subject)}</h3>
+  <p class="muted">${text(c, 'outbox.to', {}, { to: `<span dir="ltr">${escapeHtml(m.to)}</span>` })} · ${timeHtml(m.sentAt, clock(c.locale, m.sentAt))}</p>
+  ${m.link === null ? '' : `<a class="link" dir="ltr" href="${escapeHtml(m.link)}" target="_blank" rel="noopener">${escapeHtml(m.link)}</a>`}
+  ${m.code === null ? '' : `<p>${text(c, 'outbox.code')} <span class="code" dir="ltr">${escapeHtml(m.code)}</span></p>`}
+  <details><summary>${text(c, 'outbox.fullText')}</summary><pre${mailLang(m.locale)}>${escapeHtml(m.text)}</pre></details>
 </div></li>`)
-  return page('Outbox', `<main class="card wide" id="outbox" data-count="${outbox.mails.length}">
-<div class="top"><p class="brand">Magic link demo · dev outbox</p><a href="/">Sign-in page</a></div>
-<h1>Outbox</h1>
-<p class="muted">Mails the app would have sent, newest first (this page refreshes by itself). Open a link in this browser to sign in here, or in a private window to try the cross-device flow: it asks for the code shown on the sign-in page.</p>
-<ul class="list">${items.length === 0 ? '<li class="empty">No mail yet. Ask for a link on the <a href="/">sign-in page</a>.</li>' : items.join('\n')}</ul>
-</main>`, 'outbox')
+  const signin = `<a href="/">${text(c, 'outbox.signinLink')}</a>`
+  return page(c, {
+    title: text(c, 'title.outbox'),
+    script: 'outbox',
+    wide: true,
+    mainAttrs: ` id="outbox" data-count="${outbox.mails.length}"`,
+    body: `<div class="top">${brandHtml(textsOf(c.locale)('outbox.brand'))}<a href="/">${text(c, 'nav.signIn')}</a></div>
+<h1>${text(c, 'title.outbox')}</h1>
+<p class="muted">${text(c, 'outbox.intro')}</p>
+<ul class="list">${items.length === 0 ? `<li class="empty">${text(c, 'outbox.empty', {}, { signin })}</li>` : items.join('\n')}</ul>`,
+  })
+}
+
+/** `lang` and `dir` of a mail's own text, which may be in another language than the outbox page. */
+function mailLang (locale: string | null): string {
+  const l = asLocale(locale)
+  return l === undefined ? '' : ` lang="${l}" dir="${dirOf(l)}"`
 }

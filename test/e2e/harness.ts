@@ -183,6 +183,26 @@ export class Shots {
     this.files.push(file)
     return file
   }
+
+  /**
+   * One page in four looks: desktop (1280x800) and phone (390x844), each light and dark
+   * (`prefers-color-scheme` emulated), as `<step>-<desktop|phone>-<light|dark>`. The page's
+   * viewport and colour scheme are restored afterwards.
+   */
+  async variants (page: Page, step: string): Promise<string[]> {
+    const before = page.viewportSize()
+    const files: string[] = []
+    for (const [size, viewport] of [['desktop', { width: 1280, height: 800 }], ['phone', { width: 390, height: 844 }]] as const) {
+      await page.setViewportSize(viewport)
+      for (const scheme of ['light', 'dark'] as const) {
+        await page.emulateMedia({ colorScheme: scheme })
+        files.push(await this.take(page, `${step}-${size}-${scheme}`))
+      }
+    }
+    await page.emulateMedia({ colorScheme: null })
+    if (before !== null) await page.setViewportSize(before)
+    return files
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -267,35 +287,60 @@ export async function e2eSuite (t: Test, siteOptions: Parameters<typeof startSit
 // ---------------------------------------------------------------------------------------------
 // Steps the flows share
 
-/** The login page: type the address, ask, and see "check your mail" with the match code. */
-export async function askForLink (t: Test, page: Page, email: string, shots: Shots): Promise<string> {
-  const res = await page.goto('/') as Response
-  t.equal(res.status(), 200, 'GET /: 200')
-  t.equal(await page.locator('#ask h1').innerText(), 'Sign in')
-  await shots.take(page, 'login-page')
+/** What the login page says, in the language a flow expects. */
+export interface LoginTexts {
+  /** `#ask h1` */
+  heading: string
+  /** `#wait h1` */
+  waitHeading: string
+  /** The start of `#status` while waiting. */
+  waiting: string
+}
+
+/** The example's login page in English, as a new user reads it. */
+export const ENGLISH_LOGIN: LoginTexts = { heading: 'Sign in', waitHeading: 'Check your mail', waiting: 'Waiting for the link to be opened' }
+
+/**
+ * The login page: type the address, ask, and see "check your mail" with the match code. With
+ * `opts.goto: false` the page is already on the login page (e.g. after the language switch);
+ * with `opts.shots: false` only the flow's own screenshots are taken.
+ */
+export async function askForLink (t: Test, page: Page, email: string, shots: Shots, texts: LoginTexts = ENGLISH_LOGIN, opts: { goto?: boolean, shots?: boolean } = {}): Promise<string> {
+  const shoot = opts.shots ?? true
+  if (opts.goto ?? true) {
+    const res = await page.goto('/') as Response
+    t.equal(res.status(), 200, 'GET /: 200')
+  }
+  t.equal(await page.locator('#ask h1').innerText(), texts.heading)
+  if (shoot) await shots.take(page, 'login-page')
   await page.fill('#email', email)
-  await shots.take(page, 'email-typed')
+  if (shoot) await shots.take(page, 'email-typed')
   await page.click('#ask-button')
   await page.locator('#wait').waitFor()
-  t.equal(await page.locator('#wait h1').innerText(), 'Check your mail')
+  t.equal(await page.locator('#wait h1').innerText(), texts.waitHeading)
   t.equal(await page.locator('#sent-to').innerText(), email)
   const matchCode = await page.locator('#match').innerText()
   t.match(matchCode, /^[BCDFGHJKLMNPQRSTVWXZ]{3}-[BCDFGHJKLMNPQRSTVWXZ]{3}$/, 'match code shown as XXX-XXX')
-  t.match(await page.locator('#status').innerText(), 'Waiting for the link to be opened')
-  await shots.take(page, 'check-your-mail')
+  t.match(await page.locator('#status').innerText(), texts.waiting)
+  if (shoot) await shots.take(page, 'check-your-mail')
   return matchCode
+}
+
+/** The outbox page's entry of the newest mail to `email`. */
+function mailEntry (outbox: Page, email: string): ReturnType<Page['locator']> {
+  return outbox.locator(`li.mail[data-to="${email}"]`).first()
 }
 
 /** The link of the newest mail to `email` on the outbox page. */
 export async function mailLink (outbox: Page, email: string): Promise<string> {
-  const href = await outbox.locator('li.mail', { hasText: `To ${email}` }).first().locator('a.link').getAttribute('href')
+  const href = await mailEntry(outbox, email).locator('a.link').getAttribute('href')
   if (href === null) throw new Error(`no link for ${email} in the outbox`)
   return href
 }
 
 /** Clicks the link of the mail to `email` on the outbox page: it opens in a new tab (target=_blank). */
 export async function clickMailLink (d: Device, outbox: Page, email: string): Promise<{ page: Page, response: Response }> {
-  const link = outbox.locator('li.mail', { hasText: `To ${email}` }).first().locator('a.link')
+  const link = mailEntry(outbox, email).locator('a.link')
   const [page, response] = await Promise.all([
     d.context.waitForEvent('page'),
     d.context.waitForEvent('response', (r) => r.url().includes('/auth/verify?token=')),
@@ -305,10 +350,14 @@ export async function clickMailLink (d: Device, outbox: Page, email: string): Pr
   return { page, response }
 }
 
-/** The headers every verify page must carry. */
+/**
+ * The headers every verify page must carry. The CSP allows the example's logo by its exact
+ * absolute URL (`brand.logoUrl: '/logo.svg'`), and nothing else beyond the plugin's own.
+ */
 export async function checkVerifyHeaders (t: Test, response: Response): Promise<void> {
   const h = await response.allHeaders()
-  t.match(h['content-security-policy'], /^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'$/, 'verify page CSP')
+  const logo = new URL('/logo.svg', response.url()).href.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
+  t.match(h['content-security-policy'], new RegExp(`^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+'; img-src ${logo}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'$`), 'verify page CSP: the logo, nothing else')
   t.equal(h['referrer-policy'], 'no-referrer')
   t.equal(h['x-content-type-options'], 'nosniff')
   t.equal(h['cache-control'], 'no-store')

@@ -24,9 +24,9 @@ await e2eSuite(t, {}, ({ flow, site }) => {
     const { page: verify, response } = await clickMailLink(laptop, outbox, email)
     t.equal(response.status(), 200, 'GET /auth/verify: 200')
     await checkVerifyHeaders(t, response)
-    t.equal(await heading(verify), 'Sign in', 'the browser that asked gets the one-button page')
+    t.equal(await heading(verify), 'Sign in to Acme Notes', 'the browser that asked gets the one-button page, with the brand name')
     const text = await verify.locator('main').innerText()
-    t.match(text, `as ${email}`)
+    t.match(text, `You’re signing in to Acme Notes as ${email}.`)
     t.notMatch(text, matchCode, 'and is asked no code')
     t.equal(await verify.locator('input:not([type=hidden])').count(), 0, 'no field to fill')
     await shots.take(verify, 'verify-sign-in-button')
@@ -34,7 +34,7 @@ await e2eSuite(t, {}, ({ flow, site }) => {
     const asker = watchArrival(asking, origin)
     await Promise.all([verify.waitForURL(`${origin}/app`), verify.click('button[type=submit]')])
     await sessionsListed(verify)
-    t.match(await verify.locator('main').innerText(), new RegExp(`You're signed in\\s+as ${email.replace(/\./g, '\\.')}`))
+    t.match(await verify.locator('main').innerText(), new RegExp(`You’re signed in\\s+as ${email.replace(/\./g, '\\.')}`))
     t.match(await verify.locator('#sessions').innerText(), /Chrome on Linux\s*This device/, 'the sessions list names this device')
     await shots.take(verify, 'signed-in-app')
 
@@ -73,12 +73,11 @@ await e2eSuite(t, {}, ({ flow, site }) => {
     const response = await approve.goto(link) as Response
     t.equal(response.status(), 200, 'GET /auth/verify on the phone: 200')
     await checkVerifyHeaders(t, response)
-    t.equal(await heading(approve), 'Approve sign-in on another device?')
+    t.equal(await heading(approve), 'Sign in on your other device?')
     const text = await approve.locator('main').innerText()
-    t.match(text, 'was requested from Chrome on Linux at', "the requester's device")
-    t.match(await approve.locator('main time').getAttribute('datetime'), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, 'and time')
-    t.match(text, '(just now)')
-    t.match(text, "Didn't ask for this? Do nothing: no one gets in without the code on the screen that asked.")
+    t.match(text, 'Someone asked to sign in to Acme Notes just now from Chrome on Linux.', "the app, the requester's device and when")
+    t.match(await approve.locator('main time').getAttribute('datetime'), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, 'the time, machine-readable')
+    t.match(text, 'Didn’t ask for this? Do nothing. No one gets in without the code shown on the screen that asked.')
     t.notMatch(text, email, 'the other device is not told the address')
     await shots.take(approve, 'phone-asks-for-code')
 
@@ -86,8 +85,8 @@ await e2eSuite(t, {}, ({ flow, site }) => {
     await approve.fill('#code', matchCode === 'BBB-BBB' ? 'CCC-CCC' : 'BBB-BBB')
     const refused = await submit(approve, origin, '/auth/verify')
     t.equal(refused.status(), 400, 'wrong code: 400')
-    t.equal(await heading(approve), 'Approve sign-in on another device?', 'the same page again')
-    t.equal(await approve.locator('.error').innerText(), 'That code is not right. 4 attempts left.')
+    t.equal(await heading(approve), 'Sign in on your other device?', 'the same page again')
+    t.equal(await approve.locator('.error').innerText(), 'That code isn’t right. You have 4 tries left.')
     await shots.take(approve, 'phone-wrong-code')
     t.match(await asking.locator('#status').innerText(), 'Waiting for the link to be opened', 'the laptop still waits')
 
@@ -97,9 +96,9 @@ await e2eSuite(t, {}, ({ flow, site }) => {
     const t0 = Date.now()
     const ok = await submit(approve, origin, '/auth/verify')
     t.equal(ok.status(), 200, 'the code from the laptop: 200')
-    t.equal(await heading(approve), 'Approved. Return to your other device')
+    t.equal(await heading(approve), 'Approved. Go back to your other device')
     t.match(await approve.locator('main').innerText(), 'The sign-in from Chrome on Linux is approved.')
-    t.match(await approve.locator('main').innerText(), 'You are not signed in on this device.')
+    t.match(await approve.locator('main').innerText(), 'You’re not signed in on this device.')
     await shots.take(approve, 'phone-return-to-other-device')
 
     // The laptop's long-poll is woken by the approval: it signs in without a click.
@@ -136,7 +135,7 @@ await e2eSuite(t, {}, ({ flow, site }) => {
         seen.push(`${method} ${res.status} ${res.headers.get('set-cookie') ?? 'no-cookie'} ${method === 'GET' ? /<h1>([^<]*)<\/h1>/.exec(body)?.[1] ?? '?' : body.length}`)
       }
     }
-    t.same(new Set(seen), new Set(['GET 200 no-cookie Approve sign-in on another device?', 'HEAD 200 no-cookie 0']),
+    t.same(new Set(seen), new Set(['GET 200 no-cookie Sign in on your other device?', 'HEAD 200 no-cookie 0']),
       '10 GETs and 10 HEADs without cookies: 200, no cookie set, the code page (a cookie-less GET is "another device")')
     t.equal(site.outbox.mails.length, mailsBefore, 'the scans sent no mail')
     t.equal(await laptop.sessionCookie(), undefined, 'no session yet')
@@ -148,7 +147,7 @@ await e2eSuite(t, {}, ({ flow, site }) => {
     await shots.take(outbox, 'outbox')
     const { page: verify, response } = await clickMailLink(laptop, outbox, email)
     t.equal(response.status(), 200)
-    t.equal(await heading(verify), 'Sign in', 'the link still works after the scans')
+    t.equal(await heading(verify), 'Sign in to Acme Notes', 'the link still works after the scans')
     await shots.take(verify, 'verify-sign-in-button')
     const asker = watchArrival(asking, origin)
     await Promise.all([verify.waitForURL(`${origin}/app`), verify.click('button[type=submit]')])
@@ -190,7 +189,8 @@ await e2eSuite(t, {}, ({ flow, site }) => {
     await checkVerifyHeaders(t, response)
     t.equal(await heading(page), 'This link was already used')
     const text = await page.locator('main').innerText()
-    t.match(text, /It was used at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(just now\) from Chrome on Linux\./, 'when, and from what')
+    t.match(text, 'It was opened just now on Chrome on Linux.', 'when, and from what')
+    t.match(await page.locator('main time').getAttribute('datetime'), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, 'the time, machine-readable')
     t.match(text, 'Not you? Sign that session out.')
     t.equal(await page.locator('#email').getAttribute('required'), '', 'the address field is required')
     await shots.take(page, 'used-page')
@@ -212,7 +212,7 @@ await e2eSuite(t, {}, ({ flow, site }) => {
     t.equal(empty.status(), 400, 'an empty address posted anyway: 400')
     await page.waitForLoadState('load')
     t.equal(await heading(page), 'This link was already used', 'the used page again')
-    t.equal(await page.locator('.error').innerText(), 'That address does not match this link.')
+    t.equal(await page.locator('.error').innerText(), 'That doesn’t look like an email address. Check it and try again.', 'the plugin names the empty address as malformed')
     await shots.take(page, 'empty-address-posted-400')
     t.equal((await laptop.context.request.get('/auth/session')).status(), 200, 'the session still works')
     await signedIn.goto('/app')
@@ -222,7 +222,7 @@ await e2eSuite(t, {}, ({ flow, site }) => {
     await shots.take(page, 'address-typed')
     const revoked = await submit(page, origin, '/auth/revoke')
     t.equal(revoked.status(), 200, 'the right address: 200')
-    t.equal(await heading(page), 'That session has been signed out')
+    t.equal(await heading(page), 'That session is signed out')
     await shots.take(page, 'session-signed-out')
     t.same(revokes, ['POST', 'POST'], 'two posts in all: the forced empty one and the typed one')
 
@@ -238,6 +238,16 @@ await e2eSuite(t, {}, ({ flow, site }) => {
     const email = 'code.path@example.com'
     const laptop = await newLaptop()
     const asking = await laptop.tab()
+
+    // The address field first: the browser's own check, before anything is sent.
+    await asking.goto('/')
+    await asking.click('#ask-button')
+    t.equal(await asking.locator('#ask-error').innerText(), 'Type your email address.', 'an empty field asks for the address')
+    await asking.fill('#email', 'code.path@')
+    await asking.click('#ask-button')
+    t.equal(await asking.locator('#ask-error').innerText(), 'That doesn’t look like an email address. Check it and try again.', 'a malformed one says it is not an email address')
+    await shots.take(asking, 'malformed-address')
+
     await askForLink(t, asking, email, shots)
 
     const outbox = await laptop.tab()
@@ -252,7 +262,7 @@ await e2eSuite(t, {}, ({ flow, site }) => {
     const [refused] = await Promise.all([asking.waitForResponse((r) => r.url() === `${origin}/auth/code`), asking.click('#code-button')])
     t.equal(refused.status(), 400, 'a wrong code: 400')
     await asking.locator('#code-error').waitFor()
-    t.equal(await asking.locator('#code-error').innerText(), 'That code is not right. Check the latest mail.')
+    t.equal(await asking.locator('#code-error').innerText(), 'That code isn’t right. You have 4 tries left.', 'said as the other-device page says it, with the tries left')
     t.match(await asking.locator('#status').innerText(), 'Waiting for the link to be opened', 'still waiting')
     await shots.take(asking, 'wrong-code')
 
