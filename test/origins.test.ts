@@ -30,6 +30,6 @@ t.test('trustedOrigins are checked at boot: exact origins only', async (t) => {
   for (const bad of [['https://*.example.com'], ['https://front.example.net/'], ['https://front.example.net/app'], ['front.example.net'], ['http://front.example.net'], 'https://x.example' as unknown as string[], [42 as unknown as string]]) {
     await t.rejects(build({ trustedOrigins: bad }), { code: 'FST_MAGIC_LINK_OPTIONS', message: /`trustedOrigins`/ }, JSON.stringify(bad))
   }
-  const ok = await build({ trustedOrigins: ['https://front.example.net', 'https://app.example.com:8443'] })
+  const ok = await build({ trustedOrigins: ['https://front.example.net', 'https://app.example.com:8443', 'http://localhost:5173'] })
   await ok.app.close()
 })

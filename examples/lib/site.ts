@@ -74,6 +74,8 @@ export async function createSite (o: SiteOptions): Promise<FastifyInstance> {
     // The plugin's pages and mails follow the language switcher; without its cookie,
     // Accept-Language decides, as on the example's own pages (requestLocale).
     locale: { resolve: (request) => request.cookies[LANG_COOKIE] },
+    // Browsers use the cookie; `npm run example:cli` signs in from a terminal with tokens.
+    session: { transports: ['cookie', 'token'] },
     ...o.magicLink,
     users: {
       find: (email) => byEmail.get(email) ?? null,
@@ -125,6 +127,12 @@ export async function createSite (o: SiteOptions): Promise<FastifyInstance> {
     if (request.session !== null) return reply.redirect('/app', 303)
     const c = ctx(request, '/')
     return sendHtml(reply, loginPage(c, o.outbox !== undefined), c.locale)
+  })
+
+  // The app's own API, for the terminal client (examples/cli.ts): who is signed in.
+  app.get('/me', { preHandler: app.requireSession }, async (request) => {
+    const s = request.session as NonNullable<typeof request.session>
+    return { user: { id: s.userId }, email: (s.data as { email?: string }).email ?? null, expiresAt: s.expiresAt }
   })
 
   app.get('/app', async (request, reply) => {

@@ -140,7 +140,8 @@ export interface MagicLinkClient {
   /**
    * Polls `POST /poll` until the login of this browser completes (the link was approved here or
    * on another device), with the server's interval, its `slow_down` back-off and long-poll.
-   * Resolves once this browser holds the session cookie. Rejects with `access_denied` (too many
+   * Resolves once this client holds the session (the cookie, or with the token transport its
+   * tokens in `storage`, also when `verifyLink`/`verifyCode` completed it). Rejects with `access_denied` (too many
    * wrong codes, or no account), `expired_token` (expired, replaced by a newer link, or already
    * completed elsewhere), `aborted`, or a transport error.
    */
@@ -317,14 +318,29 @@ export function createClient (options: ClientOptions = {}): MagicLinkClient {
     return { ...extra, pollToken }
   }
 
+  /** The `verifyLink`/`verifyCode` call in flight, whose answer carries this login's tokens. */
+  let completing: Promise<unknown> | null = null
+
   /** A completed login; with the token transport, its tokens are stored and the poll token dropped. */
   async function completed (a: Answer): Promise<Approved> {
     const result = approved(a)
-    if (tokens && isRecord(a.body) && typeof a.body.accessToken === 'string') {
+    if (!tokens || !isRecord(a.body)) return result
+    if (typeof a.body.accessToken === 'string') {
       await keep(a.body, a.status)
       await storage.remove(POLL)
+    } else if (completing !== null) {
+      // The poll heard that `verifyLink`/`verifyCode` completed this login: its answer holds the
+      // tokens, so resolve only once they are stored.
+      await completing.catch(() => {})
     }
     return result
+  }
+
+  function completion (run: () => Promise<Approved>): Promise<Approved> {
+    const p = run()
+    completing = p
+    p.then(() => { if (completing === p) completing = null }, () => { if (completing === p) completing = null })
+    return p
   }
 
   async function keep (b: Json, status: number): Promise<void> {
@@ -410,11 +426,11 @@ export function createClient (options: ClientOptions = {}): MagicLinkClient {
     },
 
     async verifyCode (code, opts = {}) {
-      return await completed(await call('POST', '/code', await pollBody({ code }), opts.signal ?? never))
+      return await completion(async () => await completed(await call('POST', '/code', await pollBody({ code }), opts.signal ?? never)))
     },
 
     async verifyLink (token, opts = {}) {
-      return await completed(await call('POST', '/verify', await pollBody({ token }), opts.signal ?? never))
+      return await completion(async () => await completed(await call('POST', '/verify', await pollBody({ token }), opts.signal ?? never)))
     },
 
     async fetch (input, init = {}) {

@@ -13,10 +13,10 @@ export function routeUrl (prefix: string, route: string): string {
 }
 
 // Defense in depth behind option validation: a link out of the pages only ever goes to a
-// same-origin path or the configured https URL, never `javascript:`, `//host` or `/\host`
-// (SECURITY.md T9, T21).
+// same-origin path or an http(s) URL (the brand's, made absolute from `origin`), never
+// `javascript:`, `//host` or `/\host` (SECURITY.md T9, T21).
 function safeHref (url: string): string {
-  return /^(?:\/(?![/\\])|https:\/\/)/.test(url) ? url : '/'
+  return /^(?:\/(?![/\\])|https?:\/\/)/.test(url) ? url : '/'
 }
 
 /** `<strong>` around an escaped value, for a message placeholder. */

@@ -29,7 +29,8 @@ export function sameBrowserPage (m: Page<'sameBrowser'>): PageParts {
 export function otherBrowserPage (m: Page<'otherBrowser'>): PageParts {
   const error = m.error === null
     ? null
-    : [m.t(m.error), m.attemptsLeft === null ? '' : m.t('code.attemptsLeft', { count: m.attemptsLeft })].filter((s) => s !== '').join(' ')
+    // Japanese and Chinese put no space after a full stop.
+    : [m.t(m.error), m.attemptsLeft === null ? '' : m.t('code.attemptsLeft', { count: m.attemptsLeft })].filter((s) => s !== '').join(/^(?:ja|zh)\b/.test(m.locale) ? '' : ' ')
   return {
     title: m.t('otherBrowser.title'),
     body: [

@@ -77,8 +77,8 @@ export function pollRoutes (scope: FastifyInstance, core: Core): void {
       }
       case 'completed':
         // This browser signed in through the link or the mail code (another tab): it already
-        // holds the session cookie, so nothing is issued here.
-        clearBinding(core, reply)
+        // holds the session cookie (or the app its tokens), so nothing is issued here.
+        if (!token) clearBinding(core, reply)
         return reply.code(200).send({ status: 'approved', redirectTo: r.redirectTo })
       // A dead flow's binding cookie is left to expire, not cleared: this poll may be a stale tab's,
       // answered after the same browser asked again (`POST /request`, `/resend`), and clearing

@@ -52,6 +52,8 @@ t.test('auth.fetch refreshes once on expiry, one refresh for many concurrent cal
   await phoneApproves(a, matchCode)
   await client.waitForSession({ longPoll: 0 })
   a.clock.advance(6 * 60_000)
+  t.match(await client.session(), { user: { id: 'u1' } }, 'a plugin call after expiry refreshes and retries too')
+  a.clock.advance(6 * 60_000)
   const before = calls.length
   const answers = await Promise.all(Array.from({ length: 5 }, () => client.fetch(`${a.baseUrl}/me`)))
   t.same(answers.map((r) => r.status), [200, 200, 200, 200, 200], 'all five succeed after the refresh')
@@ -104,4 +106,25 @@ t.test('the cookie transport on another origin sends credentials', async (t) => 
   await same.session()
   t.equal(calls[1]?.init?.credentials, 'same-origin', 'same origin: same-origin')
   t.equal(await same.refresh(), false, 'no refresh with cookies')
+})
+
+t.test('waitForSession resolves only once a verifyLink that completed the login has stored its tokens', async (t) => {
+  const a = await serve(t)
+  // The app's HTTP stack holds /verify's answer back a while: the long-poll, woken when the server
+  // sent that answer, comes back first and must wait for it.
+  const slowVerify: typeof fetch = async (input, init) => {
+    const res = await globalThis.fetch(input, init)
+    if (String(input).endsWith('/auth/verify')) await new Promise((resolve) => setTimeout(resolve, 300))
+    return res
+  }
+  const storage = memoryStorage()
+  const client = createClient({ baseUrl: a.baseUrl, fetch: slowVerify, transport: 'token', storage })
+  await client.login('known@example.com')
+  const link = (await a.mails(1))[0]?.ctx?.link as string
+  const waiting = client.waitForSession({ longPoll: 10 })
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  const [waited, verified] = await Promise.all([waiting.then(async (r) => ({ r, access: await storage.get('fastify-magic-link.accessToken') })), client.verifyLink(tokenOf(link))])
+  t.same(verified, { status: 'approved', redirectTo: '/' })
+  t.same(waited.r, { status: 'approved', redirectTo: '/' })
+  t.type(waited.access, 'string', 'the tokens were stored when waitForSession resolved')
 })

@@ -177,8 +177,10 @@ t.test('a cookie token is no bearer, an access token is no cookie, and a deleted
   t.equal((await call(b, 'GET', '/me', undefined, { cookie: `__Host-sid=${cookie}` })).status, 200, 'the cookie works as a cookie')
   t.equal((await call(b, 'GET', '/me', undefined, bearer(cookie))).status, 401, 'a session cookie is no bearer token')
   t.match((await call(b, 'GET', '/me', undefined, bearer(tokens.accessToken))).body, { session: { data: { role: 'user' } } }, 'claims are in the access token')
+  const renewed = await call(b, 'POST', '/auth/refresh', { refreshToken: tokens.refreshToken })
+  t.equal(renewed.status, 200, 'claims are reloaded at each refresh')
   users.delete('known@example.com')
-  t.equal((await call(b, 'POST', '/auth/refresh', { refreshToken: tokens.refreshToken })).status, 401, 'a user that is gone gets no new token')
+  t.equal((await call(b, 'POST', '/auth/refresh', { refreshToken: renewed.body.refreshToken })).status, 401, 'a user that is gone gets no new token')
   t.equal((await call(b, 'GET', '/me', undefined, bearer(tokens.accessToken))).status, 401, 'and the session ended')
 })
 
