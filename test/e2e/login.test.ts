@@ -189,7 +189,7 @@ await e2eSuite(t, {}, ({ flow, site }) => {
     await checkVerifyHeaders(t, response)
     t.equal(await heading(page), 'This link was already used')
     const text = await page.locator('main').innerText()
-    t.match(text, 'It was opened just now on Chrome on Linux.', 'when, and from what')
+    t.match(text, 'It was opened just now, in Chrome on Linux.', 'when, and from what')
     t.match(await page.locator('main time').getAttribute('datetime'), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, 'the time, machine-readable')
     t.match(text, 'Not you? Sign that session out.')
     t.equal(await page.locator('#email').getAttribute('required'), '', 'the address field is required')

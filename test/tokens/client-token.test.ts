@@ -106,6 +106,8 @@ t.test('the cookie transport on another origin sends credentials', async (t) => 
   await same.session()
   t.equal(calls[1]?.init?.credentials, 'same-origin', 'same origin: same-origin')
   t.equal(await same.refresh(), false, 'no refresh with cookies')
+  t.equal((await same.fetch('/me')).status, 401, 'fetch with cookies: no bearer, no refresh on a 401')
+  t.equal(calls[2]?.init?.credentials, 'same-origin')
 })
 
 t.test('waitForSession resolves only once a verifyLink that completed the login has stored its tokens', async (t) => {
