@@ -11,13 +11,14 @@
  * PORT overrides the port. Open the app on `localhost` (not 127.0.0.1): the plugin checks the
  * Origin of every login call against the configured origin.
  */
-import { randomBytes, randomUUID } from 'node:crypto'
+import { canonicalHost, memoryUsers } from './lib/users.js'
+import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { realpathSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 // In your app: `import magicLink from 'fastify-magic-link'`. The examples run from the source.
-import magicLink, { type MagicLinkOptions, type MagicLinkUser } from '../src/index.js'
+import magicLink, { type MagicLinkOptions } from '../src/index.js'
 import { DevOutbox } from './lib/outbox.js'
 import { bundleOwnPageScripts } from './own-page/bundle.js'
 import { negotiate, translator, type Translator } from './own-page/i18n.js'
@@ -60,18 +61,12 @@ export interface OwnPageOptions {
   magicLink?: Partial<Omit<MagicLinkOptions, 'users' | 'origin' | 'secret'>>
 }
 
-interface User extends MagicLinkUser {
-  email: string
-}
 
 /** The example app: the plugin with `linkUrl`, a sign-in page, the own verify page, an account page, (dev) the outbox. */
 export async function createOwnPageApp (o: OwnPageOptions): Promise<FastifyInstance> {
   const app = Fastify({ logger: o.logger ?? true })
   const origin = new URL(o.origin)
 
-  // Anyone can sign up: the first completed sign-in creates the user.
-  const byEmail = new Map<string, User>()
-  const byId = new Map<string, User>()
 
   await app.register(magicLink, {
     origin: o.origin,
@@ -86,25 +81,10 @@ export async function createOwnPageApp (o: OwnPageOptions): Promise<FastifyInsta
     // The sign-in page has no field for the mail's 6-digit code: the mail need not carry one.
     otp: false,
     ...o.magicLink,
-    users: {
-      find: (email) => byEmail.get(email) ?? null,
-      create: (email) => {
-        const user: User = { id: randomUUID(), email }
-        byEmail.set(email, user)
-        byId.set(user.id, user)
-        return user
-      },
-      claims: (user) => ({ email: byId.get(user.id)?.email ?? '' }),
-    },
+    users: memoryUsers(),
   })
 
-  if (o.canonicalHost === true) {
-    app.addHook('onRequest', async (request, reply) => {
-      if (request.headers.host !== origin.host && (request.method === 'GET' || request.method === 'HEAD')) {
-        return reply.redirect(origin.origin + request.url, 307)
-      }
-    })
-  }
+  if (o.canonicalHost === true) canonicalHost(app, origin)
 
   const [scripts, style] = await Promise.all([
     bundleOwnPageScripts(),

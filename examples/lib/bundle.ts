@@ -10,9 +10,14 @@ const ENTRIES = ['login', 'app', 'outbox'] as const
  * in memory at startup: no build step before `npm run example`.
  */
 export async function bundleScripts (): Promise<Map<string, string>> {
-  const dir = fileURLToPath(new URL('../browser/', import.meta.url))
+  return await bundle(new URL('../browser/', import.meta.url), ENTRIES)
+}
+
+/** Bundles `<dir><name>.ts` for each entry into ES2022 modules in memory, by output file name. */
+export async function bundle (dirUrl: URL, entries: readonly string[]): Promise<Map<string, string>> {
+  const dir = fileURLToPath(dirUrl)
   const result = await build({
-    entryPoints: Object.fromEntries(ENTRIES.map((name) => [name, `${dir}${name}.ts`])),
+    entryPoints: Object.fromEntries(entries.map((name) => [name, `${dir}${name}.ts`])),
     bundle: true,
     write: false,
     format: 'esm',

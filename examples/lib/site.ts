@@ -1,17 +1,13 @@
-import { randomUUID } from 'node:crypto'
+import { canonicalHost, memoryUsers } from './users.js'
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import fastifyCookie from '@fastify/cookie'
 // In your app: `import magicLink from 'fastify-magic-link'`. The examples run from the source.
-import magicLink, { type MagicLinkOptions, type MagicLinkUser } from '../../src/index.js'
+import magicLink, { type MagicLinkOptions } from '../../src/index.js'
 import { bundleScripts } from './bundle.js'
 import { BRAND, brandHtml, escapeHtml, LOGO, page, sendHtml, STYLE, text, timeHtml, type PageContext } from './html.js'
 import { asLocale, dirOf, LANG_COOKIE, requestLocale, textsOf, type Locale } from './messages.js'
 import type { DevOutbox } from './outbox.js'
 
-/** The example's user record: what your `users` table would hold. */
-interface User extends MagicLinkUser {
-  email: string
-}
 
 /** What the examples' app is made of. */
 export interface SiteOptions {
@@ -64,9 +60,6 @@ export async function createSite (o: SiteOptions): Promise<FastifyInstance> {
   // the plugin then reads its cookies from the header (README: Fits any Fastify app).
   await app.register(fastifyCookie)
 
-  // Anyone can sign up: the first completed sign-in creates the user. A real app keeps this in its database.
-  const byEmail = new Map<string, User>()
-  const byId = new Map<string, User>()
 
   await app.register(magicLink, {
     redirect: { allow: ['/app'] },
@@ -77,26 +70,10 @@ export async function createSite (o: SiteOptions): Promise<FastifyInstance> {
     // Browsers use the cookie; `npm run example:cli` signs in from a terminal with tokens.
     session: { transports: ['cookie', 'token'] },
     ...o.magicLink,
-    users: {
-      find: (email) => byEmail.get(email) ?? null,
-      create: (email) => {
-        const user: User = { id: randomUUID(), email }
-        byEmail.set(email, user)
-        byId.set(user.id, user)
-        return user
-      },
-      // Kept in the session, so the pages know who is signed in without a lookup.
-      claims: (user) => ({ email: byId.get(user.id)?.email ?? '' }),
-    },
+    users: memoryUsers(),
   })
 
-  if (o.canonicalHost === true) {
-    app.addHook('onRequest', async (request, reply) => {
-      if (request.headers.host !== origin.host && (request.method === 'GET' || request.method === 'HEAD')) {
-        return reply.redirect(origin.origin + request.url, 307)
-      }
-    })
-  }
+  if (o.canonicalHost === true) canonicalHost(app, origin)
 
   const ctx = (request: FastifyRequest, path: string): PageContext => ({ locale: requestLocale(request), path })
 

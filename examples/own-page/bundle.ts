@@ -1,6 +1,4 @@
-import { basename } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { build } from 'esbuild'
+import { bundle } from '../lib/bundle.js'
 
 /** The own-page scripts in `browser/`, each served as `/own/js/<name>.js`. */
 const ENTRIES = ['signin', 'verify', 'account', 'outbox'] as const
@@ -10,17 +8,5 @@ const ENTRIES = ['signin', 'verify', 'account', 'outbox'] as const
  * `src/client`) in memory at startup: no build step before running the example.
  */
 export async function bundleOwnPageScripts (): Promise<Map<string, string>> {
-  const dir = fileURLToPath(new URL('./browser/', import.meta.url))
-  const result = await build({
-    entryPoints: Object.fromEntries(ENTRIES.map((name) => [name, `${dir}${name}.ts`])),
-    bundle: true,
-    write: false,
-    format: 'esm',
-    platform: 'browser',
-    target: ['es2022'],
-    outdir: 'js',
-    legalComments: 'none',
-    logLevel: 'silent',
-  })
-  return new Map(result.outputFiles.map((file) => [basename(file.path), file.text]))
+  return await bundle(new URL('./browser/', import.meta.url), ENTRIES)
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { MagicLinkStore, SessionRecord } from '../store/types.js'
+import type { ConformanceContext } from './fixtures.js'
 import { groupOf } from '../store/types.js'
 import type { ConformanceCase } from './fixtures.js'
 import {
@@ -34,81 +35,64 @@ async function tokenSession (store: MagicLinkStore, now: number, refreshHash: st
   return s
 }
 
-/** The store's refreshSession; a store without it runs none of its cases (it backs the cookie transport only). */
-function refresher (store: MagicLinkStore): NonNullable<MagicLinkStore['refreshSession']> | null {
-  return store.refreshSession === undefined ? null : store.refreshSession.bind(store)
+type Refresh = NonNullable<MagicLinkStore['refreshSession']>
+
+/**
+ * A refreshSession case: `body` gets the store's method, a clock reading and a fresh token
+ * session. A store without the method runs none of these (it backs the cookie transport only).
+ */
+function refreshCase (name: string, body: (refresh: Refresh, s: SessionRecord, h1: string, now: number, store: MagicLinkStore, ctx: ConformanceContext) => Promise<void>): ConformanceCase {
+  return {
+    name,
+    async run (store, ctx) {
+      if (store.refreshSession === undefined) return
+      const now = Date.now()
+      const h1 = hash(newSessionId().secret)
+      await body(store.refreshSession.bind(store), await tokenSession(store, now, h1), h1, now, store, ctx)
+    },
+  }
 }
 
 export const refreshCases: ConformanceCase[] = [
-  {
-    name: 'refreshSession: rotates the current secret, moves last-seen and idle expiry, keeps the rest',
-    async run (store) {
-      const refresh = refresher(store)
-      if (refresh === null) return
-      const now = Date.now()
-      const [h1, h2, h3] = [newSessionId().secret, newSessionId().secret, newSessionId().secret].map(hash) as [string, string, string]
-      const s = await tokenSession(store, now, h1)
-      const t1 = now + 60_000
-      assert.deepEqual(await refresh(s.id, { now: t1, idleTtlMs: HOUR, presentedHash: h1, nextHash: h2 }),
-        { result: 'rotated', session: { ...s, refreshHash: h2, lastSeenAt: t1, idleExpiresAt: t1 + HOUR } })
-      const t2 = t1 + 60_000
-      assert.deepEqual(await refresh(s.id, { now: t2, idleTtlMs: HOUR, presentedHash: h2, nextHash: h3 }),
-        { result: 'rotated', session: { ...s, refreshHash: h3, lastSeenAt: t2, idleExpiresAt: t2 + HOUR } }, 'and again')
-      assert.deepEqual(await store.touchSession(s.id, { now: t2, idleTtlMs: HOUR }), { ...s, refreshHash: h3, lastSeenAt: t2, idleExpiresAt: t2 + HOUR }, 'stored')
-    },
-  },
-  {
-    name: 'refreshSession: a spent secret deletes the session and notifies (reuse detection)',
-    async run (store, ctx) {
-      const refresh = refresher(store)
-      if (refresh === null) return
-      const now = Date.now()
-      const [h1, h2, h3] = [newSessionId().secret, newSessionId().secret, newSessionId().secret].map(hash) as [string, string, string]
-      const s = await tokenSession(store, now, h1)
-      const other = await tokenSession(store, now, h3, { group: groupOf(s.id) })
-      assert.equal((await refresh(s.id, { now, idleTtlMs: HOUR, presentedHash: h1, nextHash: h2 })).result, 'rotated')
-      await listening(store, ctx, async (rec) => {
-        assert.deepEqual(await refresh(s.id, { now: now + 1, idleTtlMs: HOUR, presentedHash: h1, nextHash: hash('x') }), { result: 'reused' })
-        assert.deepEqual(await rec.waitFor(isRevokeEvent, 'revoke'), { type: 'revoke', sessionIds: [s.id] })
-      })
-      await assertGone(store, s, now + 2)
-      assert.deepEqual(await refresh(s.id, { now: now + 2, idleTtlMs: HOUR, presentedHash: h2, nextHash: hash('y') }), { result: 'invalid' }, 'the current secret is dead too')
-      assert.notEqual(await store.touchSession(other.id, { now: now + 2, idleTtlMs: HOUR }), null, 'the user\'s other session lives on')
-    },
-  },
-  {
-    name: 'refreshSession: invalid for an unknown secret, a cookie session, an unknown or expired session; nothing changes',
-    async run (store) {
-      const refresh = refresher(store)
-      if (refresh === null) return
-      const now = Date.now()
-      const h1 = hash(newSessionId().secret)
-      const s = await tokenSession(store, now, h1)
-      assert.deepEqual(await refresh(s.id, { now, idleTtlMs: HOUR, presentedHash: hash('never issued'), nextHash: hash('a') }), { result: 'invalid' })
-      assert.deepEqual(await store.touchSession(s.id, { now, idleTtlMs: HOUR }), { ...s, lastSeenAt: now, idleExpiresAt: now + HOUR }, 'untouched secret, session alive')
-      const cookie = await created(store, { now })
-      assert.deepEqual(await refresh(cookie.id, { now, idleTtlMs: HOUR, presentedHash: h1, nextHash: hash('b') }), { result: 'invalid' }, 'a cookie session has no refresh secret')
-      assert.deepEqual(await refresh(newSessionId().id, { now, idleTtlMs: HOUR, presentedHash: h1, nextHash: hash('c') }), { result: 'invalid' })
-      assert.deepEqual(await refresh(s.id, { now: now + HOUR, idleTtlMs: HOUR, presentedHash: h1, nextHash: hash('d') }), { result: 'invalid' }, 'idle-expired')
-      await assertGone(store, s, now + 1)
-    },
-  },
-  {
-    name: 'refreshSession: 20 concurrent uses of one secret rotate it once; the next one is reuse and ends the session',
-    async run (store) {
-      const refresh = refresher(store)
-      if (refresh === null) return
-      const now = Date.now()
-      const h1 = hash(newSessionId().secret)
-      const s = await tokenSession(store, now, h1)
-      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => refresh(s.id, { now, idleTtlMs: HOUR, presentedHash: h1, nextHash: hash(`next-${i}`) })))
-      assert.equal(results.filter((r) => r.result === 'rotated').length, 1, 'one rotation')
-      assert.ok(results.some((r) => r.result === 'reused'), 'a second use is reuse')
-      assert.equal(results.filter((r) => r.result !== 'reused' && r.result !== 'rotated').length, 19 - results.filter((r) => r.result === 'reused').length,
-        'once reuse has deleted the session, the rest find nothing')
-      await assertGone(store, s, now + 1)
-    },
-  },
+  refreshCase('refreshSession: rotates the current secret, moves last-seen and idle expiry, keeps the rest', async (refresh, s, h1, now, store, ctx) => {
+    const [h2, h3] = [newSessionId().secret, newSessionId().secret].map(hash) as [string, string]
+    const t1 = now + 60_000
+    assert.deepEqual(await refresh(s.id, { now: t1, idleTtlMs: HOUR, presentedHash: h1, nextHash: h2 }),
+      { result: 'rotated', session: { ...s, refreshHash: h2, lastSeenAt: t1, idleExpiresAt: t1 + HOUR } })
+    const t2 = t1 + 60_000
+    assert.deepEqual(await refresh(s.id, { now: t2, idleTtlMs: HOUR, presentedHash: h2, nextHash: h3 }),
+      { result: 'rotated', session: { ...s, refreshHash: h3, lastSeenAt: t2, idleExpiresAt: t2 + HOUR } }, 'and again')
+    assert.deepEqual(await store.touchSession(s.id, { now: t2, idleTtlMs: HOUR }), { ...s, refreshHash: h3, lastSeenAt: t2, idleExpiresAt: t2 + HOUR }, 'stored')
+  }),
+  refreshCase('refreshSession: a spent secret deletes the session and notifies (reuse detection)', async (refresh, s, h1, now, store, ctx) => {
+    const [h2, h3] = [newSessionId().secret, newSessionId().secret].map(hash) as [string, string]
+    const other = await tokenSession(store, now, h3, { group: groupOf(s.id) })
+    assert.equal((await refresh(s.id, { now, idleTtlMs: HOUR, presentedHash: h1, nextHash: h2 })).result, 'rotated')
+    await listening(store, ctx, async (rec) => {
+      assert.deepEqual(await refresh(s.id, { now: now + 1, idleTtlMs: HOUR, presentedHash: h1, nextHash: hash('x') }), { result: 'reused' })
+      assert.deepEqual(await rec.waitFor(isRevokeEvent, 'revoke'), { type: 'revoke', sessionIds: [s.id] })
+    })
+    await assertGone(store, s, now + 2)
+    assert.deepEqual(await refresh(s.id, { now: now + 2, idleTtlMs: HOUR, presentedHash: h2, nextHash: hash('y') }), { result: 'invalid' }, 'the current secret is dead too')
+    assert.notEqual(await store.touchSession(other.id, { now: now + 2, idleTtlMs: HOUR }), null, 'the user\'s other session lives on')
+  }),
+  refreshCase('refreshSession: invalid for an unknown secret, a cookie session, an unknown or expired session; nothing changes', async (refresh, s, h1, now, store, ctx) => {
+    assert.deepEqual(await refresh(s.id, { now, idleTtlMs: HOUR, presentedHash: hash('never issued'), nextHash: hash('a') }), { result: 'invalid' })
+    assert.deepEqual(await store.touchSession(s.id, { now, idleTtlMs: HOUR }), { ...s, lastSeenAt: now, idleExpiresAt: now + HOUR }, 'untouched secret, session alive')
+    const cookie = await created(store, { now })
+    assert.deepEqual(await refresh(cookie.id, { now, idleTtlMs: HOUR, presentedHash: h1, nextHash: hash('b') }), { result: 'invalid' }, 'a cookie session has no refresh secret')
+    assert.deepEqual(await refresh(newSessionId().id, { now, idleTtlMs: HOUR, presentedHash: h1, nextHash: hash('c') }), { result: 'invalid' })
+    assert.deepEqual(await refresh(s.id, { now: now + HOUR, idleTtlMs: HOUR, presentedHash: h1, nextHash: hash('d') }), { result: 'invalid' }, 'idle-expired')
+    await assertGone(store, s, now + 1)
+  }),
+  refreshCase('refreshSession: 20 concurrent uses of one secret rotate it once; the next one is reuse and ends the session', async (refresh, s, h1, now, store, ctx) => {
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => refresh(s.id, { now, idleTtlMs: HOUR, presentedHash: h1, nextHash: hash(`next-${i}`) })))
+    assert.equal(results.filter((r) => r.result === 'rotated').length, 1, 'one rotation')
+    assert.ok(results.some((r) => r.result === 'reused'), 'a second use is reuse')
+    assert.equal(results.filter((r) => r.result !== 'reused' && r.result !== 'rotated').length, 19 - results.filter((r) => r.result === 'reused').length,
+      'once reuse has deleted the session, the rest find nothing')
+    await assertGone(store, s, now + 1)
+  }),
 ]
 
 export const sessionCases: ConformanceCase[] = [

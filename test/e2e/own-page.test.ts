@@ -207,12 +207,15 @@ async function main (): Promise<void> {
     // Open it from the outbox page, as from a mail client: a new tab.
     const box = await laptop.tab()
     await box.goto('/outbox')
+    // Listen on the context before the click: the new tab's first POST can leave before a
+    // listener on the page object (known only after the 'page' event) would be attached.
+    const seen: Array<{ page: unknown, path: string }> = []
+    laptop.context.on('request', (r) => { if (r.method() === 'POST') seen.push({ page: r.frame().page(), path: new URL(r.url()).pathname }) })
     const [verify] = await Promise.all([
       laptop.context.waitForEvent('page'),
       box.locator('li.mail', { hasText: email }).first().locator('a.link').click(),
     ])
-    const posts: string[] = []
-    verify.on('request', (r) => { if (r.method() === 'POST') posts.push(new URL(r.url()).pathname) })
+    const posts = (): string[] => seen.filter((s) => s.page === verify).map((s) => s.path)
     await shows(verify, 'signin')
     t.equal(verify.url(), origin + VERIFY_PATH, 'the fragment is gone from the address bar')
     t.equal(await verify.locator('link[href="/own/style.css"]').count(), 1, 'the app\'s own page, not the plugin\'s')
@@ -220,13 +223,13 @@ async function main (): Promise<void> {
     t.equal(await verify.locator('[data-slot="email"]:visible').innerText(), 's•••@example.com', 'the masked address')
     t.equal(await verify.locator('section[data-state="signin"] time').innerText(), 'just now')
     await verify.waitForLoadState('networkidle')
-    t.same(posts, ['/auth/link'], 'on load the page asked POST /auth/link, nothing else')
+    t.same(posts(), ['/auth/link'], 'on load the page asked POST /auth/link, nothing else')
 
     // Nothing was spent, nobody signed in.
     const info = await inspectFrom(verify, token)
     t.same([info.state, info.sameBrowser, info.needsCode], ['pending', true, false], 'POST /link again: still pending')
     t.equal(await sessionStatus(verify), 401, 'no session before the click')
-    t.same(posts, ['/auth/link', '/auth/link'], 'still no POST /auth/verify')
+    t.same(posts(), ['/auth/link', '/auth/link'], 'still no POST /auth/verify')
     // A reload keeps working: the token lives in the history entry's state, not in the URL.
     await verify.reload()
     await shows(verify, 'signin')
@@ -234,7 +237,7 @@ async function main (): Promise<void> {
     await shots.take(verify, 'signin')
 
     await Promise.all([verify.waitForURL(`${origin}/account`), verify.click('#signin-button')])
-    t.ok(posts.includes('/auth/verify'), 'the click posted /auth/verify')
+    t.ok(posts().includes('/auth/verify'), 'the click posted /auth/verify')
     t.equal(await verify.locator('h1').innerText(), 'You’re signed in')
     t.match(await verify.locator('#who').innerText(), email)
     t.equal(await sessionStatus(verify), 200, 'GET /auth/session: 200')
