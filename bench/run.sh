@@ -60,8 +60,8 @@ fi
 # --- parts ---------------------------------------------------------------------------------
 FAILED=()
 # Per-part caps (s): a part that hangs cannot eat the others' time. Full / quick.
-declare -A CAP_FULL=([sessions]=480 [same-process]=300 [instructions]=420 [flows]=300 [steps]=420 [memory]=120 [scale]=300)
-declare -A CAP_QUICK=([sessions]=180 [same-process]=90 [instructions]=240 [flows]=120 [steps]=150 [memory]=90 [scale]=150)
+declare -A CAP_FULL=([sessions]=480 [same-process]=480 [instructions]=420 [flows]=300 [steps]=420 [memory]=120 [scale]=300)
+declare -A CAP_QUICK=([sessions]=180 [same-process]=120 [instructions]=240 [flows]=120 [steps]=150 [memory]=90 [scale]=150)
 run_part() {
   local name="$1" file="$2" left cap
   left=$(remaining)

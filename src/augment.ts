@@ -3,6 +3,7 @@ import type {
   RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerBase, RawServerDefault,
 } from 'fastify'
 import type { MagicLinkApi } from './admin.js'
+import type { Duration } from './duration.js'
 import type { MagicLinkSession } from './session/manager.js'
 
 declare module 'fastify' {
@@ -25,6 +26,14 @@ declare module 'fastify' {
      * `preHandler: undefined` is public.
      */
     requireSession: preHandlerHookHandler<RawServer, RawRequest, RawReply, RouteGenericInterface, ContextConfigDefault, FastifySchema, TypeProvider, Logger>
+    /**
+     * A preHandler (also usable as `onRequest`) for sensitive actions: 401
+     * `FST_MAGIC_LINK_UNAUTHORIZED` without a session, 401 `FST_MAGIC_LINK_REAUTH_REQUIRED` (with
+     * `maxAge` in seconds in the body) when the session's last proof of the mailbox
+     * (`request.session.authTime`) is older than `maxAge`. `POST /reauth` renews it.
+     * @param maxAge a duration: ms or a string like `'10m'`
+     */
+    requireRecentLogin: (maxAge: Duration) => preHandlerHookHandler<RawServer, RawRequest, RawReply, RouteGenericInterface, ContextConfigDefault, FastifySchema, TypeProvider, Logger>
     /** Session administration: revoke and list sessions. */
     magicLink: MagicLinkApi
   }

@@ -16,6 +16,8 @@ export interface MagicLinkErrors {
   BAD_REQUEST: Coded<'FST_MAGIC_LINK_BAD_REQUEST', 400, [detail: string]>
   /** No valid session cookie. */
   UNAUTHORIZED: Coded<'FST_MAGIC_LINK_UNAUTHORIZED', 401, []>
+  /** `requireRecentLogin(maxAge)`: the session's last proof of the mailbox is older than `maxAge`; `POST /reauth` renews it. */
+  REAUTH_REQUIRED: Coded<'FST_MAGIC_LINK_REAUTH_REQUIRED', 401, [maxAgeSeconds: number]>
   /** A state-changing request came from another origin (`Origin` or `Sec-Fetch-Site: cross-site`). */
   FORBIDDEN_ORIGIN: Coded<'FST_MAGIC_LINK_FORBIDDEN_ORIGIN', 403, []>
   /** The link token is malformed, unknown, expired, superseded or already used. */
@@ -34,6 +36,7 @@ export const errors: MagicLinkErrors = {
   CONFLICT: createError('FST_MAGIC_LINK_CONFLICT', 'fastify-magic-link cannot be registered here: %s', 500),
   BAD_REQUEST: createError('FST_MAGIC_LINK_BAD_REQUEST', '%s', 400),
   UNAUTHORIZED: createError('FST_MAGIC_LINK_UNAUTHORIZED', 'Authentication required', 401),
+  REAUTH_REQUIRED: createError('FST_MAGIC_LINK_REAUTH_REQUIRED', 'A sign-in within the last %s seconds is required: confirm with POST /reauth', 401),
   FORBIDDEN_ORIGIN: createError('FST_MAGIC_LINK_FORBIDDEN_ORIGIN', 'Cross-origin request refused', 403),
   INVALID_TOKEN: createError('FST_MAGIC_LINK_INVALID_TOKEN', 'This link is invalid, expired or already used', 400),
   INVALID_CODE: createError('FST_MAGIC_LINK_INVALID_CODE', 'Invalid code', 400),

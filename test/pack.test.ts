@@ -81,7 +81,7 @@ import('./flow.mjs').then(({ run }) => run({ Fastify, magicLink: ml.default, Mem
     const result = JSON.parse(out.stdout) as Record<string, unknown>
     t.same(result.memory, expected, `${script} on MemoryStore`)
     t.same(result.redis, expected, `${script} on RedisStore`)
-    t.equal(result.errorCodes, 9, `${script}: errors exported`)
+    t.equal(result.errorCodes, 10, `${script}: errors exported`)
   }
   t.ok(readdirSync(join(dir, 'node_modules', 'fastify-magic-link', 'dist')).length > 0)
 

@@ -64,6 +64,10 @@ await ml.register(magicLink, {
   // bench/ has its own ioredis (types differ from the root's, which dist's types name).
   store: new RedisStore({ client: redis as never }),
   rateLimit: false,
+  // Longer than a whole run: a load generator ignores Set-Cookie and would keep sending an
+  // expired session token, which every request would then refresh from Redis (a browser
+  // takes the refreshed cookie; autocannon does not).
+  session: { accessTtl: '1h' },
   sendMail: async (_message, ctx) => { if (ctx !== null) sink.put(ctx.email, ctx.link) },
   users: { find: async (email: string) => ({ id: email === BENCH_USER.email ? BENCH_USER.id : `u:${email}` }) },
 })

@@ -107,6 +107,10 @@ export interface SessionInfo {
     createdAt: number
     /** Absolute expiry, epoch ms. */
     expiresAt: number
+    /** Epoch ms of the session's last proof of the mailbox (sign-in or `reauthenticate()`). */
+    authTime: number
+    /** How that proof was made: `'link'`, `'code'`, `'cross-device'` or `'invite'`. */
+    method: string
     /** Claims from the server's `users.claims`. */
     data: Record<string, unknown>
   }
@@ -176,6 +180,12 @@ export interface MagicLinkClient {
   fetch (input: string | URL, init?: RequestInit): Promise<Response>
   /** Token transport: spends the refresh token for a new pair. False when there is none or it no longer works (then the tokens are cleared). */
   refresh (): Promise<boolean>
+  /**
+   * `POST /reauth`: a fresh proof of the mailbox for the signed-in user, when a route answered
+   * `FST_MAGIC_LINK_REAUTH_REQUIRED`. Mails the session's own address; show `matchCode`, then
+   * `waitForSession()` (or `verifyCode()`): the session is replaced by one whose `authTime` is now.
+   */
+  reauthenticate (opts?: { signal?: AbortSignal }): Promise<LoginResult>
 }
 
 /** Storage keys of the token transport. */
@@ -389,13 +399,21 @@ export function createClient (options: ClientOptions = {}): MagicLinkClient {
     return await call(method, path, body, never, true)
   }
 
+  /** A started flow (`POST /request`, `POST /reauth`): with the token transport its poll token is kept. */
+  async function started (a: Answer): Promise<LoginResult> {
+    expectStatus(a, 202)
+    const b = record(a.body, 'the body', a.status)
+    if (tokens) await storage.set(POLL, field(b, 'pollToken', 'string', a.status))
+    return { matchCode: field(b, 'matchCode', 'string', a.status), interval: field(b, 'interval', 'number', a.status), expiresIn: field(b, 'expiresIn', 'number', a.status) }
+  }
+
   return {
     async login (email, opts = {}) {
-      const a = await call('POST', '/request', { email, redirectTo: opts.redirectTo, ...(tokens ? { transport: 'token' } : {}) }, opts.signal ?? never)
-      expectStatus(a, 202)
-      const b = record(a.body, 'the body', a.status)
-      if (tokens) await storage.set(POLL, field(b, 'pollToken', 'string', a.status))
-      return { matchCode: field(b, 'matchCode', 'string', a.status), interval: field(b, 'interval', 'number', a.status), expiresIn: field(b, 'expiresIn', 'number', a.status) }
+      return await started(await call('POST', '/request', { email, redirectTo: opts.redirectTo, ...(tokens ? { transport: 'token' } : {}) }, opts.signal ?? never))
+    },
+
+    async reauthenticate () {
+      return await started(await authed('POST', '/reauth', {}))
     },
 
     async waitForSession (opts = {}) {
@@ -460,6 +478,8 @@ export function createClient (options: ClientOptions = {}): MagicLinkClient {
           id: field(s, 'id', 'string', a.status),
           createdAt: field(s, 'createdAt', 'number', a.status),
           expiresAt: field(s, 'expiresAt', 'number', a.status),
+          authTime: field(s, 'authTime', 'number', a.status),
+          method: field(s, 'method', 'string', a.status),
           data: record(s.data, "'session.data'", a.status),
         },
       }

@@ -10,7 +10,7 @@ import type { MagicLinkUser, ResolvedOptions } from '../options.js'
 import { pageContext, renderPage, type PageInput, type PageView, type Theme } from '../pages/index.js'
 import type { IssuedTokens, MagicLinkSession, SessionIds, SessionManager } from '../session/manager.js'
 import type { FlowWaiters } from './waiters.js'
-import type { MagicLinkStore } from '../store/types.js'
+import type { MagicLinkStore, SignInMethod } from '../store/types.js'
 
 /** Everything the route groups share. */
 export interface Core {
@@ -171,9 +171,19 @@ export function sendPage (core: Core, request: FastifyRequest, reply: FastifyRep
  * Starts the session of a completed login: the session cookie, or (token transport) the tokens
  * that go into the JSON answer.
  */
-export async function startSession (core: Core, reply: FastifyReply, user: MagicLinkUser, ids: SessionIds, email: string, device: string, token: boolean): Promise<{ session: MagicLinkSession, tokens: IssuedTokens | Record<string, never> }> {
-  if (token) return await core.sessions.startTokens(user, ids, email, device)
-  return { session: await core.sessions.start(reply, user, ids, email, device), tokens: {} }
+export async function startSession (core: Core, request: FastifyRequest, reply: FastifyReply, user: MagicLinkUser, ids: SessionIds, email: string, device: string, token: boolean, method: SignInMethod): Promise<{ session: MagicLinkSession, tokens: IssuedTokens | Record<string, never> }> {
+  const started = token
+    ? await core.sessions.startTokens(user, ids, email, device, method)
+    : { session: await core.sessions.start(reply, user, ids, email, device, method), tokens: {} }
+  // A new proof of the mailbox in a client that already holds a session of this user (a
+  // re-authentication, or signing in again) replaces that session: the old id stops working on
+  // every instance. A session of another user is left alone.
+  const previous = request.session
+  if (previous !== null && previous.userId === user.id && previous.id !== started.session.id) {
+    await core.store.revokeSession(previous.id)
+    core.sessions.forget([previous.id])
+  }
+  return started
 }
 
 /** The user who completes a login: found, or created at first sign-in when `users.create` is set. */

@@ -19,7 +19,7 @@ async function finish (core: Core, request: FastifyRequest, reply: FastifyReply,
   const user = await resolveUser(core, r.email, request)
   if (user === null) return null
   const device = deviceOf(request)
-  const { session, tokens } = await startSession(core, reply, user, ids, r.email, device, token)
+  const { session, tokens } = await startSession(core, request, reply, user, ids, r.email, device, token, crossDevice ? 'cross-device' : 'code')
   // A cross-device claim spends the binding; after the mail code, the asking tab's poll still
   // needs it once, to hear `completed` (it clears it then).
   if (crossDevice && !token) clearBinding(core, reply)

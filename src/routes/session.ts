@@ -3,6 +3,8 @@ import { errors } from '../errors.js'
 import { groupOf } from '../store/types.js'
 import { noSession, userGroup, type MagicLinkSession } from '../session/manager.js'
 import { fireHook, ipLimit, type Core } from './context.js'
+import { safeRedirect } from './redirect.js'
+import { startFlowFor } from './request.js'
 import { emptyBody, refreshBody, sessionParams } from './schemas.js'
 
 function current (request: FastifyRequest): MagicLinkSession {
@@ -15,7 +17,7 @@ export function sessionRoutes (scope: FastifyInstance, core: Core): void {
 
   scope.get('/session', async (request) => {
     const s = current(request)
-    return { user: { id: s.userId }, session: { id: s.id, createdAt: s.createdAt, expiresAt: s.expiresAt, data: s.data } }
+    return { user: { id: s.userId }, session: { id: s.id, createdAt: s.createdAt, expiresAt: s.expiresAt, authTime: s.authTime, method: s.method, data: s.data } }
   })
 
   const signOut = async (request: FastifyRequest, reply: FastifyReply, ids: string[], s: MagicLinkSession): Promise<void> => {
@@ -56,12 +58,27 @@ export function sessionRoutes (scope: FastifyInstance, core: Core): void {
     })
   }
 
+  // A fresh proof of the mailbox for the signed-in user: a flow for the address this session
+  // signed in with, in this client only. Completing it replaces this session with one whose
+  // `authTime` is now (see startSession); completed in another browser, it gives that one nothing.
+  scope.post('/reauth', {
+    schema: { body: emptyBody },
+    ...ipLimit(core, 'request', (l) => ({ max: l.ipMax, timeWindow: l.ipWindow })),
+  }, async (request, reply) => {
+    const s = current(request)
+    const record = (await core.store.listSessions(userGroup(s.userId))).find((r) => r.id === s.id)
+    if (record === undefined) throw new errors.UNAUTHORIZED()
+    const token = o.session.tokenTransport && request.headers.authorization !== undefined
+    return reply.code(202).send(await startFlowFor(core, request, reply, record.email, safeRedirect(undefined, o.redirectAllow), token))
+  })
+
   scope.get('/sessions', async (request) => {
     const s = current(request)
     const list = await core.store.listSessions(userGroup(s.userId))
     return {
       sessions: list.filter((r) => r.userId === s.userId).map((r) => ({
-        id: r.id, device: r.device, createdAt: r.createdAt, lastSeenAt: r.lastSeenAt, expiresAt: r.expiresAt, current: r.id === s.id,
+        id: r.id, device: r.device, createdAt: r.createdAt, lastSeenAt: r.lastSeenAt, expiresAt: r.expiresAt,
+        authTime: r.authTime ?? r.createdAt, method: r.method ?? 'link', current: r.id === s.id,
       })),
     }
   })

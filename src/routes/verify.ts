@@ -153,7 +153,7 @@ export function verifyRoutes (scope: FastifyInstance, core: Core): void {
       case 'signed_in': {
         const user = await resolveUser(core, r.email, request)
         if (user === null) return unusable(core, request, reply, html)
-        const { session, tokens } = await startSession(core, reply, user, ids, r.email, device, pollToken !== undefined)
+        const { session, tokens } = await startSession(core, request, reply, user, ids, r.email, device, pollToken !== undefined, email !== undefined ? 'invite' : 'link')
         // The binding stays: the asking tab's poll, maybe not in flight right now, uses it once
         // more to hear `completed` (and clears it then).
         publishWhenSent(core, reply, parts.flowId)

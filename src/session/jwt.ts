@@ -1,5 +1,8 @@
 import { SignJWT, compactVerify } from 'jose'
 import { sha256 } from '../crypto.js'
+import type { SignInMethod } from '../store/types.js'
+
+const METHODS = new Set<SignInMethod>(['link', 'code', 'cross-device', 'invite'])
 
 /** Header `typ` of session tokens; a token of another kind never passes as a session (RFC 8725 §3.11). */
 export const SESSION_TYP = 'ml-session+jwt'
@@ -25,6 +28,10 @@ export interface SessionClaims {
   cat: number
   /** Absolute session expiry, epoch ms. */
   sxp: number
+  /** Epoch ms of the last proof of the mailbox (sign-in or re-authentication). */
+  aut: number
+  /** How that proof was made. */
+  amr: SignInMethod
   /** Token expiry, seconds (JWT `exp`). */
   exp: number
 }
@@ -53,7 +60,7 @@ export class SessionTokens {
 
   async sign (claims: SessionClaims, typ: TokenTyp = SESSION_TYP): Promise<string> {
     const key = (await this.#keys)[0] as Key
-    return await new SignJWT({ sid: claims.sid, dat: claims.dat, cat: claims.cat, sxp: claims.sxp })
+    return await new SignJWT({ sid: claims.sid, dat: claims.dat, cat: claims.cat, sxp: claims.sxp, aut: claims.aut, amr: claims.amr })
       .setProtectedHeader({ alg: 'HS256', typ, kid: key.kid })
       .setIssuer(this.#issuer)
       .setAudience(SESSION_AUD)
@@ -87,7 +94,10 @@ export class SessionTokens {
       if (c.iat !== undefined && !(typeof c.iat === 'number' && c.iat <= now + 60)) return null
       if (typeof c.sid !== 'string' || typeof c.sub !== 'string' || typeof c.exp !== 'number' ||
         typeof c.cat !== 'number' || typeof c.sxp !== 'number' || c.dat === null || typeof c.dat !== 'object') return null
-      return { sid: c.sid, sub: c.sub, dat: c.dat as Record<string, unknown>, cat: c.cat, sxp: c.sxp, exp: c.exp }
+      // Tokens issued before sessions recorded `aut`/`amr` count from their creation, as a link.
+      const aut = typeof c.aut === 'number' ? c.aut : c.cat
+      const amr = METHODS.has(c.amr as SignInMethod) ? c.amr as SignInMethod : 'link'
+      return { sid: c.sid, sub: c.sub, dat: c.dat as Record<string, unknown>, cat: c.cat, sxp: c.sxp, aut, amr, exp: c.exp }
     } catch {
       return null
     }

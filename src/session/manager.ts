@@ -2,7 +2,7 @@ import type { FastifyReply } from 'fastify'
 import { setCookie } from '../cookies.js'
 import { randomSecret, sha256 } from '../crypto.js'
 import { errors } from '../errors.js'
-import { GROUP_LENGTH, type MagicLinkStore, type SessionRecord } from '../store/types.js'
+import { GROUP_LENGTH, type MagicLinkStore, type SessionRecord, type SignInMethod } from '../store/types.js'
 import type { MagicLinkSessionData, MagicLinkUser, ResolvedOptions } from '../options.js'
 import { LruCache } from './cache.js'
 import { CoarseClock } from './clock.js'
@@ -19,6 +19,13 @@ export interface MagicLinkSession {
   readonly createdAt: number
   /** Absolute expiry, epoch ms. */
   readonly expiresAt: number
+  /**
+   * Epoch ms of the last proof of the mailbox for this session: its sign-in, or its last
+   * re-authentication (`POST /reauth`). `app.requireRecentLogin(maxAge)` checks it.
+   */
+  readonly authTime: number
+  /** How that proof was made. */
+  readonly method: SignInMethod
 }
 
 /** A verified cookie: the whole token is kept and compared on a hit; the cache key is only derived from it (cacheKey). */
@@ -130,9 +137,9 @@ export class SessionManager {
   }
 
   /** Creates the session record and sets the cookie. */
-  async start (reply: FastifyReply, user: MagicLinkUser, ids: SessionIds, email: string, device: string): Promise<MagicLinkSession> {
+  async start (reply: FastifyReply, user: MagicLinkUser, ids: SessionIds, email: string, device: string, method: SignInMethod): Promise<MagicLinkSession> {
     const now = this.#o.now()
-    const record = await this.#record(user, ids, email, device, now)
+    const record = await this.#record(user, ids, email, device, method, now)
     await this.#store.createSession(record)
     return await this.#issue(reply, ids.sid, record, now)
   }
@@ -141,15 +148,15 @@ export class SessionManager {
    * Token transport: creates the session with a refresh secret (stored hashed) and returns the
    * bearer access token and the refresh token instead of setting a cookie.
    */
-  async startTokens (user: MagicLinkUser, ids: SessionIds, email: string, device: string): Promise<{ session: MagicLinkSession, tokens: IssuedTokens }> {
+  async startTokens (user: MagicLinkUser, ids: SessionIds, email: string, device: string, method: SignInMethod): Promise<{ session: MagicLinkSession, tokens: IssuedTokens }> {
     const now = this.#o.now()
     const refresh = randomSecret()
-    const record = { ...await this.#record(user, ids, email, device, now), refreshHash: sha256(refresh) }
+    const record = { ...await this.#record(user, ids, email, device, method, now), refreshHash: sha256(refresh) }
     await this.#store.createSession(record)
     return await this.#issueTokens(record, refresh, now)
   }
 
-  async #record (user: MagicLinkUser, ids: SessionIds, email: string, device: string, now: number): Promise<SessionRecord> {
+  async #record (user: MagicLinkUser, ids: SessionIds, email: string, device: string, method: SignInMethod, now: number): Promise<SessionRecord> {
     const data = await this.claimsOf(user)
     return {
       id: userGroup(user.id) + ids.hash,
@@ -161,6 +168,8 @@ export class SessionManager {
       idleExpiresAt: now + this.#o.session.idleTtl,
       data,
       device,
+      authTime: now,
+      method,
     }
   }
 
@@ -168,7 +177,7 @@ export class SessionManager {
   async #issueTokens (record: SessionRecord, refresh: string, now: number): Promise<{ session: MagicLinkSession, tokens: IssuedTokens }> {
     const expMs = Math.min(now + this.#o.session.accessTtl, record.expiresAt)
     const claims: SessionClaims = {
-      sid: record.id.slice(GROUP_LENGTH), sub: record.userId, dat: record.data, cat: record.createdAt, sxp: record.expiresAt, exp: Math.floor(expMs / 1000),
+      sid: record.id.slice(GROUP_LENGTH), ...recordClaims(record), exp: Math.floor(expMs / 1000),
     }
     const accessToken = await this.#tokens.sign(claims, ACCESS_TYP)
     const session = toSession(record.id, claims)
@@ -233,7 +242,7 @@ export class SessionManager {
   async #issue (reply: FastifyReply, sid: string, record: SessionRecord, now: number): Promise<MagicLinkSession> {
     const expMs = Math.min(now + this.#o.session.accessTtl, record.expiresAt)
     const claims: SessionClaims = {
-      sid, sub: record.userId, dat: record.data, cat: record.createdAt, sxp: record.expiresAt, exp: Math.floor(expMs / 1000),
+      sid, ...recordClaims(record), exp: Math.floor(expMs / 1000),
     }
     const token = await this.#tokens.sign(claims)
     const session = toSession(record.id, claims)
@@ -311,6 +320,13 @@ export class SessionManager {
   }
 }
 
+/** The claims every token of a session carries, from its record. */
+function recordClaims (r: SessionRecord): Omit<SessionClaims, 'sid' | 'exp'> {
+  return { sub: r.userId, dat: r.data, cat: r.createdAt, sxp: r.expiresAt, aut: r.authTime ?? r.createdAt, amr: r.method ?? 'link' }
+}
+
 function toSession (id: string, c: SessionClaims): MagicLinkSession {
-  return Object.freeze({ id, userId: c.sub, data: Object.freeze({ ...c.dat }) as unknown as MagicLinkSessionData, createdAt: c.cat, expiresAt: c.sxp })
+  return Object.freeze({
+    id, userId: c.sub, data: Object.freeze({ ...c.dat }) as unknown as MagicLinkSessionData, createdAt: c.cat, expiresAt: c.sxp, authTime: c.aut, method: c.amr,
+  })
 }

@@ -1,7 +1,7 @@
 import type { RedisClient, RedisClusterClient, RedisSubscriber } from './redis-client.js'
 import {
   GROUP_LENGTH, groupOf, SPENT_REFRESH_KEPT,
-  type RefreshOptions, type RefreshResult,
+  type RefreshOptions, type RefreshResult, type SignInMethod,
   type ClaimOptions, type ClaimResult, type CodeOptions, type CodeResult, type CreateFlowOptions,
   type CreateFlowResult, type FlowRecord, type FlowState, type InvalidReason, type MagicLinkStore,
   type NewFlow, type SessionRecord, type StoreEvent, type StoreListener, type TouchOptions,
@@ -229,6 +229,8 @@ export class RedisStore<Client extends RedisClient = RedisClient> implements Mag
       'uid', s.userId, 'em', s.email, 'c', s.createdAt, 'ls', s.lastSeenAt, 'ax', s.expiresAt,
       'ie', s.idleExpiresAt, 'd', JSON.stringify(s.data), 'dv', s.device,
       ...(s.refreshHash === undefined ? [] : ['rh', s.refreshHash]),
+      ...(s.authTime === undefined ? [] : ['at', s.authTime]),
+      ...(s.method === undefined ? [] : ['m', s.method]),
     )
   }
 
@@ -354,5 +356,7 @@ function toSession (id: string, f: string[]): SessionRecord {
     data,
     device: f[7] as string,
     ...(typeof f[8] === 'string' ? { refreshHash: f[8] } : {}),
+    ...(typeof f[9] === 'string' ? { authTime: Number(f[9]) } : {}),
+    ...(typeof f[10] === 'string' ? { method: f[10] as SignInMethod } : {}),
   }
 }

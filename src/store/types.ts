@@ -181,7 +181,14 @@ export interface SessionRecord {
    * sessions.
    */
   refreshHash?: string
+  /** Epoch ms of the last proof of the mailbox for this session (sign-in or re-authentication). Default: `createdAt`. */
+  authTime?: number
+  /** How that proof was made. Default `'link'`. */
+  method?: SignInMethod
 }
+
+/** How a session's owner proved the mailbox: the link in the asking browser, the mail code, another device's approval, an invitation. */
+export type SignInMethod = 'link' | 'code' | 'cross-device' | 'invite'
 
 export interface TouchOptions {
   now: number

@@ -1,7 +1,7 @@
 // Lua scripts for sessions. A session key and its user's index set share the user's hash tag.
 import { GROUP_LENGTH } from '../types.js'
 
-const FIELDS = `local FIELDS = {'uid', 'em', 'c', 'ls', 'ax', 'ie', 'd', 'dv', 'rh'}`
+const FIELDS = `local FIELDS = {'uid', 'em', 'c', 'ls', 'ax', 'ie', 'd', 'dv', 'rh', 'at', 'm'}`
 
 /** KEYS[1] session, KEYS[2] user index. ARGV: ttlMs, id, then field/value pairs. */
 export const CREATE_SESSION = `
