@@ -220,6 +220,12 @@ button.danger { color: var(--err); }
 .mail pre { margin: 8px 0 0; padding: 12px; border-radius: 8px; background: var(--bg); white-space: pre-wrap; word-break: break-word; font-size: 13px; }
 .mail details summary { cursor: pointer; color: var(--muted); font-size: 14px; }
 .restart { margin: 18px 0 0; }
+/* The signed-in page's sensitive action and its "Confirm it's you" panel. */
+.data h2 { margin-top: 32px; }
+.data > .status { margin-top: 12px; }
+.confirm { margin: 18px 0 0; padding: 20px; border: 1px solid var(--line); border-inline-start: 4px solid var(--accent); border-radius: 12px; }
+.confirm h3 { margin: 0 0 8px; font-size: 18px; line-height: 1.3; }
+.confirm .dev, .confirm .restart { margin: 16px 0 0; }
 .empty { padding: 24px; text-align: center; color: var(--muted); }
 .faq h2:first-of-type { margin-top: 18px; }
 time { white-space: nowrap; }
@@ -232,5 +238,6 @@ time { white-space: nowrap; }
 @media (max-width: 480px) {
   body { padding: 16px 10px; }
   .card { padding: 22px 18px; }
+  .confirm { padding: 16px 14px; }
 }
 `

@@ -91,6 +91,17 @@ const en = {
   'device.on': '{browser} on {system}',
   'device.unknown': 'Unknown browser',
 
+  // The signed-in page's sensitive action, and the fresh confirmation it asks for.
+  'data.heading': 'Your data',
+  'data.intro': 'Download a copy of what we keep about you: your email address and where you’re signed in. If you signed in more than {duration} ago, we first ask you to confirm it’s you.',
+  'data.button': 'Download my data',
+  'data.done': 'Downloaded as {file}.',
+  'reauth.heading': 'Confirm it’s you',
+  'reauth.why': 'For your security, downloading your data needs a sign-in within the last {duration}.',
+  'reauth.codeButton': 'Confirm with the code',
+  'reauth.cancel': 'Cancel',
+  'reauth.confirmed': 'Confirmed. Downloading your data…',
+
   // The dev outbox.
   'outbox.brand': 'dev outbox',
   'outbox.intro': 'Mails the app would have sent, newest first (this page refreshes by itself). Open a link in this browser to sign in here, or in a private window to try the cross-device flow: it asks for the code shown on the sign-in page.',
@@ -172,6 +183,16 @@ const de: Catalog = {
   'device.on': '{browser} unter {system}',
   'device.unknown': 'Unbekannter Browser',
 
+  'data.heading': 'Ihre Daten',
+  'data.intro': 'Laden Sie eine Kopie der Daten herunter, die wir über Sie speichern: Ihre E-Mail-Adresse und wo Sie angemeldet sind. Liegt Ihre Anmeldung mehr als {duration} zurück, bitten wir Sie zuerst um eine Bestätigung.',
+  'data.button': 'Meine Daten herunterladen',
+  'data.done': 'Heruntergeladen als {file}.',
+  'reauth.heading': 'Bestätigen Sie, dass Sie es sind',
+  'reauth.why': 'Zu Ihrer Sicherheit ist zum Herunterladen Ihrer Daten eine Anmeldung innerhalb der letzten {duration} nötig.',
+  'reauth.codeButton': 'Mit dem Code bestätigen',
+  'reauth.cancel': 'Abbrechen',
+  'reauth.confirmed': 'Bestätigt. Ihre Daten werden heruntergeladen …',
+
   'outbox.brand': 'Postausgang (Entwicklung)',
   'outbox.intro': 'E-Mails, die die App verschickt hätte, die neueste zuerst (die Seite aktualisiert sich von selbst). Öffnen Sie einen Link in diesem Browser, um sich hier anzumelden, oder in einem privaten Fenster, um die Anmeldung über ein anderes Gerät auszuprobieren: Dort werden Sie nach dem Code auf der Anmeldeseite gefragt.',
   'outbox.to': 'An {to}',
@@ -247,6 +268,16 @@ const fr: Catalog = {
   'app.justNow': 'à l’instant',
   'device.on': '{browser} sur {system}',
   'device.unknown': 'Navigateur inconnu',
+
+  'data.heading': 'Vos données',
+  'data.intro': 'Téléchargez une copie de ce que nous conservons à votre sujet\u00a0: votre adresse e-mail et les appareils connectés. Si votre connexion date de plus de {duration}, nous vous demandons d’abord de confirmer qu’il s’agit bien de vous.',
+  'data.button': 'Télécharger mes données',
+  'data.done': 'Fichier téléchargé\u00a0: {file}.',
+  'reauth.heading': 'Confirmez qu’il s’agit bien de vous',
+  'reauth.why': 'Pour votre sécurité, le téléchargement de vos données nécessite une connexion datant de moins de {duration}.',
+  'reauth.codeButton': 'Confirmer avec le code',
+  'reauth.cancel': 'Annuler',
+  'reauth.confirmed': 'Identité confirmée. Téléchargement de vos données…',
 
   'outbox.brand': 'boîte d’envoi de développement',
   'outbox.intro': 'Les e-mails que l’application aurait envoyés, du plus récent au plus ancien (la page s’actualise d’elle-même). Ouvrez un lien dans ce navigateur pour vous connecter ici, ou dans une fenêtre de navigation privée pour essayer la connexion depuis un autre appareil\u00a0: il vous demandera le code affiché sur la page de connexion.',
@@ -324,6 +355,16 @@ const es: Catalog = {
   'device.on': '{browser} en {system}',
   'device.unknown': 'Navegador desconocido',
 
+  'data.heading': 'Tus datos',
+  'data.intro': 'Descarga una copia de lo que guardamos sobre ti: tu correo electrónico y dónde tienes la sesión iniciada. Si iniciaste sesión hace más de {duration}, primero te pedimos que confirmes que eres tú.',
+  'data.button': 'Descargar mis datos',
+  'data.done': 'Descargado como {file}.',
+  'reauth.heading': 'Confirma que eres tú',
+  'reauth.why': 'Por seguridad, para descargar tus datos necesitas haber iniciado sesión en los últimos {duration}.',
+  'reauth.codeButton': 'Confirmar con el código',
+  'reauth.cancel': 'Cancelar',
+  'reauth.confirmed': 'Confirmado. Descargando tus datos…',
+
   'outbox.brand': 'bandeja de salida de desarrollo',
   'outbox.intro': 'Los correos que la aplicación habría enviado, del más reciente al más antiguo (esta página se actualiza sola). Abre un enlace en este navegador para iniciar sesión aquí, o en una ventana privada para probar el acceso desde otro dispositivo: te pedirá el código que aparece en la página de inicio de sesión.',
   'outbox.to': 'Para: {to}',
@@ -399,6 +440,16 @@ const ptBR: Catalog = {
   'app.justNow': 'agora mesmo',
   'device.on': '{browser} no {system}',
   'device.unknown': 'Navegador desconhecido',
+
+  'data.heading': 'Seus dados',
+  'data.intro': 'Baixe uma cópia do que guardamos sobre você: seu e-mail e onde você está conectado. Se você entrou há mais de {duration}, primeiro pedimos que confirme que é você.',
+  'data.button': 'Baixar meus dados',
+  'data.done': 'Arquivo baixado: {file}.',
+  'reauth.heading': 'Confirme que é você',
+  'reauth.why': 'Por segurança, para baixar seus dados é preciso ter entrado nos últimos {duration}.',
+  'reauth.codeButton': 'Confirmar com o código',
+  'reauth.cancel': 'Cancelar',
+  'reauth.confirmed': 'Confirmado. Baixando seus dados…',
 
   'outbox.brand': 'caixa de saída de desenvolvimento',
   'outbox.intro': 'E-mails que o app teria enviado, do mais recente para o mais antigo (esta página se atualiza sozinha). Abra um link neste navegador para entrar aqui, ou numa janela anônima para testar o acesso por outro dispositivo: ele vai pedir o código mostrado na página de login.',
@@ -476,6 +527,16 @@ const ja: Catalog = {
   'device.on': '{system} の {browser}',
   'device.unknown': '不明なブラウザー',
 
+  'data.heading': 'お客様のデータ',
+  'data.intro': '保存しているお客様のデータ（メールアドレスとログイン中の端末）のコピーをダウンロードできます。ログインから{duration}以上たっている場合は、先にご本人確認をお願いしています。',
+  'data.button': 'データをダウンロード',
+  'data.done': '{file} としてダウンロードしました。',
+  'reauth.heading': 'ご本人確認',
+  'reauth.why': '安全のため、データをダウンロードするには{duration}以内のログインが必要です。',
+  'reauth.codeButton': 'コードで確認',
+  'reauth.cancel': 'キャンセル',
+  'reauth.confirmed': '確認できました。データをダウンロードしています…',
+
   'outbox.brand': '開発用の送信トレイ',
   'outbox.intro': 'アプリが送信するはずだったメールを新しい順に表示しています（このページは自動で更新されます）。このブラウザーでリンクを開くと、ここでログインできます。プライベートウィンドウで開くと、別の端末からのログインを試せます。その場合は、ログインページに表示されたコードの入力を求められます。',
   'outbox.to': '宛先：{to}',
@@ -552,6 +613,16 @@ const ar: Catalog = {
   'device.on': '{browser} على {system}',
   'device.unknown': 'متصفح غير معروف',
 
+  'data.heading': 'بياناتك',
+  'data.intro': 'نزّل نسخة مما نحتفظ به عنك: عنوان بريدك الإلكتروني والأجهزة التي سجّلت الدخول منها. إذا مرّ على تسجيل دخولك أكثر من {duration}، فسنطلب منك أولًا تأكيد هويتك.',
+  'data.button': 'تنزيل بياناتي',
+  'data.done': 'تم التنزيل باسم {file}.',
+  'reauth.heading': 'أكّد هويتك',
+  'reauth.why': 'حفاظًا على أمانك، يتطلّب تنزيل بياناتك تسجيل دخول خلال آخر {duration}.',
+  'reauth.codeButton': 'التأكيد بالرمز',
+  'reauth.cancel': 'إلغاء',
+  'reauth.confirmed': 'تم التأكيد. جارٍ تنزيل بياناتك…',
+
   'outbox.brand': 'صندوق الصادر للتطوير',
   'outbox.intro': 'الرسائل التي كان التطبيق سيرسلها، الأحدث أولًا (تتحدّث هذه الصفحة تلقائيًا). افتح رابطًا في هذا المتصفح لتسجيل الدخول هنا، أو في نافذة خاصة لتجربة تسجيل الدخول من جهاز آخر: سيطلب منك الرمز الظاهر في صفحة تسجيل الدخول.',
   'outbox.to': 'إلى: {to}',
@@ -579,8 +650,9 @@ export const catalogs: Readonly<Record<Locale, Catalog>> = { en, de, fr, es, 'pt
 const BROWSER_KEYS = [
   'error.emailEmpty', 'error.emailMalformed', 'error.codeFormat', 'error.codeCheckMail', 'error.denied', 'error.expired',
   'error.over', 'error.rateLimited', 'error.unavailable', 'error.network', 'error.generic',
-  'status.approved', 'status.otherTab', 'status.codeAccepted', 'wait.expires', 'wait.startAgain',
+  'status.approved', 'status.otherTab', 'status.codeAccepted', 'wait.waiting', 'wait.expires', 'wait.startAgain',
   'app.signOut', 'app.thisDevice', 'app.sessionTimes', 'app.justNow', 'device.on', 'device.unknown',
+  'data.done', 'reauth.why', 'reauth.confirmed',
 ] as const satisfies readonly Key[]
 
 /** The plugin's own sentences the page scripts use, so a wrong code reads the same everywhere. */

@@ -39,6 +39,19 @@ export function sameOriginPath (value: unknown, origin: string): string | null {
   }
 }
 
+/**
+ * How recent a sign-in must be for the signed-in page's sensitive action (downloading the
+ * account's data): older, `app.requireRecentLogin` answers `FST_MAGIC_LINK_REAUTH_REQUIRED` and
+ * the page asks the person to confirm with a fresh link or code (`client.reauthenticate()`).
+ */
+const RECENT_LOGIN_MINUTES = 5
+const RECENT_LOGIN = `${RECENT_LOGIN_MINUTES}m`
+
+/** A length of time in minutes for people, in the page's language ("5 minutes", "5 Minuten", "5 分"). */
+function minutes (locale: Locale, n: number): string {
+  return new Intl.NumberFormat(locale, { style: 'unit', unit: 'minute', unitDisplay: 'long' }).format(n)
+}
+
 /** Date and time for people, in the page's language, in UTC with the zone named ("December 13, 2026 at 10:15 AM UTC"). */
 function dateTime (locale: Locale, when: Date): string {
   return new Intl.DateTimeFormat(locale, {
@@ -112,11 +125,24 @@ export async function createSite (o: SiteOptions): Promise<FastifyInstance> {
     return { user: { id: s.userId }, email: (s.data as { email?: string }).email ?? null, expiresAt: s.expiresAt }
   })
 
+  // A sensitive action: everything the app keeps about the user, as a file. A stolen but
+  // not fresh session cookie is not enough for it (README: Sensitive actions).
+  const now = o.magicLink.now ?? Date.now
+  app.get('/account/data', { preHandler: app.requireRecentLogin(RECENT_LOGIN) }, async (request, reply) => {
+    const s = request.session as NonNullable<typeof request.session>
+    const sessions = await app.magicLink.listSessions(s.userId)
+    return reply.header('cache-control', 'no-store').send({
+      exportedAt: new Date(now()).toISOString(),
+      account: { id: s.userId, email: (s.data as { email?: string }).email ?? null },
+      sessions: sessions.map((x) => ({ device: x.device, signedInAt: new Date(x.createdAt).toISOString(), lastSeenAt: new Date(x.lastSeenAt).toISOString() })),
+    })
+  })
+
   app.get('/app', async (request, reply) => {
     if (request.session === null) return reply.redirect('/', 303)
     const { email } = request.session.data as { email?: string }
     const c = ctx(request, '/app')
-    return sendHtml(reply, appPage(c, email ?? '', new Date(request.session.expiresAt)), c.locale)
+    return sendHtml(reply, appPage(c, email ?? '', new Date(request.session.expiresAt), o.outbox !== undefined), c.locale)
   })
 
   app.get('/help', async (request, reply) => {
@@ -154,7 +180,20 @@ function loginPage (c: PageContext, dev: boolean): string {
 <section id="wait" hidden>
   <h1>${text(c, 'wait.heading')}</h1>
   <p>${text(c, 'wait.sentTo', {}, { email: '<strong id="sent-to" dir="ltr"></strong>' })}</p>
-  <div class="matchbox" id="matchbox">
+${waitingHtml(c, 'wait.codeButton')}
+  <p class="muted restart"><a href="/" id="restart">${text(c, 'wait.restart')}</a></p>
+</section>
+${dev ? `<p class="dev">${text(c, 'dev.note', {}, { outbox: outboxLink })}</p>` : ''}`,
+  })
+}
+
+/**
+ * "Check your mail", shared by the login page and the signed-in page's "Confirm it's you": the
+ * match code for another device, the waiting status, and the mail's 6-digit code
+ * (examples/browser/waiting.ts drives it).
+ */
+function waitingHtml (c: PageContext, codeButton: 'wait.codeButton' | 'reauth.codeButton'): string {
+  return `  <div class="matchbox" id="matchbox">
     <p class="muted">${text(c, 'wait.matchIntro')}</p>
     <p class="match" id="match" dir="ltr" aria-label="${text(c, 'wait.matchLabel')}"></p>
   </div>
@@ -165,17 +204,14 @@ function loginPage (c: PageContext, dev: boolean): string {
   <form id="code-form" novalidate>
     <label for="code">${text(c, 'wait.codeLabel')}</label>
     <input id="code" name="code" dir="ltr" inputmode="numeric" autocomplete="one-time-code" maxlength="6" pattern="[0-9]{6}" placeholder="000000" required>
-    <button id="code-button" type="submit">${text(c, 'wait.codeButton')}</button>
+    <button id="code-button" type="submit">${text(c, codeButton)}</button>
     <p class="error" id="code-error" role="alert" hidden></p>
   </form>
-  </div>
-  <p class="muted restart"><a href="/" id="restart">${text(c, 'wait.restart')}</a></p>
-</section>
-${dev ? `<p class="dev">${text(c, 'dev.note', {}, { outbox: outboxLink })}</p>` : ''}`,
-  })
+  </div>`
 }
 
-function appPage (c: PageContext, email: string, expiresAt: Date): string {
+function appPage (c: PageContext, email: string, expiresAt: Date, dev: boolean): string {
+  const outboxLink = `<a href="/outbox" target="_blank" rel="noopener">${text(c, 'dev.outbox')}</a>`
   return page(c, {
     title: text(c, 'title.app'),
     script: 'app',
@@ -192,7 +228,22 @@ function appPage (c: PageContext, email: string, expiresAt: Date): string {
 <p class="error" id="error" role="alert" hidden></p>
 <div class="actions">
   <button id="logout-all" class="secondary danger" type="button">${text(c, 'app.signOutEverywhere')}</button>
-</div>`,
+</div>
+<section class="data" aria-labelledby="data-heading">
+  <h2 id="data-heading">${text(c, 'data.heading')}</h2>
+  <p class="muted">${text(c, 'data.intro', { duration: minutes(c.locale, RECENT_LOGIN_MINUTES) })}</p>
+  <button id="data-button" class="secondary" type="button">${text(c, 'data.button')}</button>
+  <p class="status ok" id="data-done" role="status" hidden></p>
+  <p class="error" id="data-error" role="alert" hidden></p>
+  <section class="confirm" id="reauth" aria-labelledby="reauth-heading" hidden>
+    <h3 id="reauth-heading">${text(c, 'reauth.heading')}</h3>
+    <p id="reauth-why"></p>
+    <p>${text(c, 'wait.sentTo', {}, { email: `<strong id="sent-to" dir="ltr">${escapeHtml(email)}</strong>` })}</p>
+${waitingHtml(c, 'reauth.codeButton')}
+    ${dev ? `<p class="dev">${text(c, 'dev.note', {}, { outbox: outboxLink })}</p>` : ''}
+    <p class="restart"><button id="reauth-cancel" class="secondary" type="button">${text(c, 'reauth.cancel')}</button></p>
+  </section>
+</section>`,
   })
 }
 

@@ -71,6 +71,38 @@ export async function mailTo (outbox: DevOutbox, to: string, opts: { notice?: bo
   }
 }
 
+/**
+ * The next sign-in mail to `to` after `previous` (the newest one before the step that sends it,
+ * or undefined), waiting up to `ms`: `mailTo` would return the earlier mail while the new one is
+ * still on its way.
+ */
+export async function nextMailTo (outbox: DevOutbox, to: string, previous: OutboxMail | undefined, ms = 5000): Promise<OutboxMail> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    const mail = outbox.mails.find((m) => m.to === to && m.link !== null)
+    if (mail !== undefined && mail !== previous) return mail
+    if (Date.now() > deadline) throw new Error(`no new mail to ${to} in the outbox`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+/** A clock for the plugin's `now` option: it stands still, and moves only when a test moves it. */
+export class TestClock {
+  #ms: number
+
+  constructor (start = Date.now()) {
+    this.#ms = start
+  }
+
+  /** Pass as the plugin's `now`. */
+  readonly now = (): number => this.#ms
+
+  advance (ms: number): number {
+    this.#ms += ms
+    return this.#ms
+  }
+}
+
 export async function launchBrowser (): Promise<Browser> {
   return await chromium.launch({
     executablePath: CHROMIUM,
@@ -161,6 +193,15 @@ export async function newDevice (browser: Browser, origin: string, options: Brow
 // ---------------------------------------------------------------------------------------------
 // Screenshots
 
+/**
+ * Waits for the page to paint twice. The first full-page screenshot after a viewport change
+ * can otherwise show stale paint below the old viewport of a scrolled page (seen on /app's
+ * "Confirm it's you": the code button, the dev note's text and the focus ring missing).
+ */
+export async function settled (page: Page): Promise<void> {
+  await page.evaluate(async () => await new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))))
+}
+
 /** Numbered screenshots of one flow: `screenshots/<flow>-<nn>-<step>.png`. */
 export class Shots {
   readonly files: string[] = []
@@ -196,6 +237,7 @@ export class Shots {
       await page.setViewportSize(viewport)
       for (const scheme of ['light', 'dark'] as const) {
         await page.emulateMedia({ colorScheme: scheme })
+        await settled(page)
         files.push(await this.take(page, `${step}-${size}-${scheme}`))
       }
     }
