@@ -59,6 +59,12 @@ export interface UsersOptions {
   create?: (email: string, request: FastifyRequest) => MagicLinkUser | Promise<MagicLinkUser>
   /** Claims kept in the session (`request.session.data`), reloaded at every refresh. Default: `{}`. */
   claims?: (user: MagicLinkUser) => MagicLinkSessionData | Promise<MagicLinkSessionData>
+  /**
+   * Changes a user's address, once the new one is confirmed (`POST /email`). Called exactly once
+   * per confirmed change; throwing aborts the change (nothing else happens). Absent: `POST /email`
+   * is not registered.
+   */
+  changeEmail?: (userId: string, newEmail: string, request: FastifyRequest) => void | Promise<void>
 }
 
 export interface SessionOptions {
@@ -157,6 +163,12 @@ export interface PagesOptions {
   render?: (page: PageModel) => string
 }
 
+/**
+ * Which mail: the sign-in mail, the new-sign-in notice, an address change's mail to the new
+ * address (confirmation or "already has an account"), the notice to the old address.
+ */
+export type MailKind = 'login' | 'notice' | 'change' | 'changed'
+
 /** Context passed to the hooks. */
 export interface LoginEvent {
   user: MagicLinkUser
@@ -181,7 +193,7 @@ export interface HooksOptions {
   /** After `POST /logout`, `/logout-all` or `DELETE /sessions/:id`. */
   onLogout?: (event: LogoutEvent) => void | Promise<void>
   /** A mail could not be sent. The error never carries the link. */
-  onMailError?: (error: unknown, event: { email: string, kind: 'login' | 'notice' }) => void | Promise<void>
+  onMailError?: (error: unknown, event: { email: string, kind: MailKind }) => void | Promise<void>
 }
 
 /** Options of the plugin. */
@@ -199,7 +211,7 @@ export interface MagicLinkOptions {
   store?: MagicLinkStore
   /** Default: outside production, links are written to the log at `info` (a dev outbox). Required in production unless `sendMail` is set. */
   mail?: MailOptions
-  /** Replaces `mail` entirely: deliver the message yourself (queues, other providers). `ctx` is null for the "new sign-in" notice. */
+  /** Replaces `mail` entirely: deliver the message yourself (queues, other providers). `ctx` is the login mail's context, and null for every other mail (notices, address changes). */
   sendMail?: (message: MailMessage, ctx: MailContext | null) => Promise<void>
   /** Required. User lookup and creation. */
   users: UsersOptions
@@ -221,6 +233,13 @@ export interface MagicLinkOptions {
   rateLimit?: false | RateLimitOptions
   /** Same-origin path where the plugin's pages send people to start again. Default `'/'`. */
   loginUrl?: string
+  /** Same-origin path where people see and end their sessions: the notices link there. Default: `loginUrl`. */
+  accountUrl?: string
+  /** Address changes (`POST /email`, with `users.changeEmail`). */
+  emailChange?: {
+    /** The session must have proved its mailbox this recently (see `requireRecentLogin`). Default `'10m'`. */
+    maxAge?: Duration
+  }
   /** Allowed `redirectTo` path prefixes (same origin only). Default `{ allow: ['/'] }`. */
   redirect?: { allow?: string[] }
   hooks?: HooksOptions
@@ -286,6 +305,9 @@ export interface ResolvedOptions {
   readonly storeTimeout: number
   readonly rateLimit: false | Required<{ [K in keyof RateLimitOptions]: number }>
   readonly loginUrl: string
+  readonly accountUrl: string
+  /** Milliseconds: how fresh a session must be to change its address. */
+  readonly emailChangeMaxAge: number
   readonly redirectAllow: readonly string[]
   readonly hooks: HooksOptions
   readonly beforeRequest: MagicLinkOptions['beforeRequest'] | null
@@ -438,6 +460,10 @@ export function resolveOptions (raw: MagicLinkOptions): ResolvedOptions {
 
   const loginUrl = raw.loginUrl ?? '/'
   if (!isLocalPath(loginUrl)) fail('loginUrl', "a same-origin path such as '/sign-in'", raw.loginUrl)
+  const accountUrl = raw.accountUrl ?? loginUrl
+  if (!isLocalPath(accountUrl)) fail('accountUrl', "a same-origin path such as '/account'", raw.accountUrl)
+  fn('users.changeEmail', raw.users.changeEmail)
+  const emailChangeMaxAge = duration('emailChange.maxAge', raw.emailChange?.maxAge, 600_000)
   const allow = raw.redirect?.allow ?? ['/']
   if (!Array.isArray(allow) || allow.length === 0 || !allow.every(isLocalPath)) {
     fail('redirect.allow', "a non-empty array of same-origin path prefixes such as ['/app']", raw.redirect?.allow)
@@ -486,6 +512,8 @@ export function resolveOptions (raw: MagicLinkOptions): ResolvedOptions {
     storeTimeout,
     rateLimit,
     loginUrl,
+    accountUrl,
+    emailChangeMaxAge,
     redirectAllow: Object.freeze([...allow]),
     hooks,
     beforeRequest,

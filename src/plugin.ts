@@ -8,7 +8,8 @@ import { MailSender } from './mail/sender.js'
 import { resolveOptions, type MagicLinkOptions } from './options.js'
 import { parseDuration, type Duration } from './duration.js'
 import { createTheme } from './pages/index.js'
-import { checkOrigin, sendPage, translatorFor, translatorsOf, wantsHtml, type Core } from './routes/context.js'
+import { checkOrigin, reauthRequired, sendPage, translatorFor, translatorsOf, wantsHtml, type Core } from './routes/context.js'
+import { emailRoutes } from './routes/email.js'
 import { pollRoutes } from './routes/poll.js'
 import { requestRoute } from './routes/request.js'
 import { sessionRoutes } from './routes/session.js'
@@ -114,12 +115,10 @@ async function magicLink (fastify: FastifyInstance, raw: MagicLinkOptions): Prom
   fastify.decorate('requireRecentLogin', (maxAge: Duration): preHandlerHookHandler => {
     const ms = parseDuration(maxAge)
     if (ms === null) throw new errors.OPTIONS(`\`requireRecentLogin(maxAge)\`: expected a positive duration (ms number or a string like '10m'), got ${JSON.stringify(maxAge)}`)
-    const seconds = Math.floor(ms / 1000)
     return (request, reply, done) => {
       if (request.session === null) return done(noSession(request))
       if (o.now() - request.session.authTime <= ms) return done()
-      const error = new errors.REAUTH_REQUIRED(seconds)
-      reply.code(401).send({ statusCode: 401, code: error.code, error: 'Unauthorized', message: error.message, maxAge: seconds })
+      reauthRequired(reply, ms)
     }
   })
   fastify.decorate('magicLink', createAdminApi(core))
@@ -193,6 +192,7 @@ async function routes (scope: FastifyInstance, core: Core): Promise<void> {
     requestRoute(json, core)
     pollRoutes(json, core)
     sessionRoutes(json, core)
+    emailRoutes(json, core)
   })
 
   // Pages post forms: /verify and /revoke also accept urlencoded bodies (no-JS fallback).

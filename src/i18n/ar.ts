@@ -120,5 +120,24 @@ export const ar = {
   'mail.notice.notYou': 'إذا لم تكن أنت، فسجّل الخروج من تلك الجلسة الآن، ولا تشارك رموز تسجيل الدخول مع أي شخص أبدًا.',
   'mail.notice.button': 'مراجعة جلساتك',
 
+  // An address change: the confirmation sent to the new address.
+  'mail.change.subject': 'أكّد عنوان بريدك الإلكتروني الجديد في {app}',
+  'mail.change.intro': 'طلب شخص مسجّل الدخول إلى {app} استخدام {email} عنوانًا للبريد الإلكتروني الخاص بحسابه.',
+  'mail.change.open': 'للتأكيد، افتح هذا الرابط في المتصفح الذي طلبت منه التغيير:',
+  'mail.change.button': 'تأكيد هذا العنوان',
+  'mail.change.code': 'أو أدخل هذا الرمز على الشاشة التي طلبت منها التغيير:',
+  'mail.change.ignore': 'إذا لم تطلب ذلك، فتجاهل هذه الرسالة؛ إذ لن يتغيّر شيء دون تأكيدك.',
+
+  // An address change to an address that already has an account.
+  'mail.taken.subject': 'بخصوص عنوان بريدك الإلكتروني في {app}',
+  'mail.taken.text': 'طلب شخص مسجّل الدخول إلى {app} استخدام {email} لحسابه، لكن يوجد بالفعل حساب مستقل بهذا العنوان. لم يتم تغيير أي شيء.',
+  'mail.taken.ignore': 'إذا كنت أنت من طلب ذلك، فسجّل الدخول مباشرةً بهذا العنوان. وإلا فتجاهل هذه الرسالة.',
+
+  // The notice to the old address after a change.
+  'mail.changed.subject': 'تم تغيير عنوان بريدك الإلكتروني في {app}',
+  'mail.changed.text': 'تم تغيير عنوان البريد الإلكتروني لحسابك في {app} إلى {email} {when}، وتم تسجيل الخروج من جميع الجلسات الأخرى لهذا الحساب.',
+  'mail.changed.notYou': 'إذا لم تُجرِ هذا التغيير بنفسك، فتواصل مع الدعم فورًا. لا يمكن لأحد التراجع عن هذا التغيير من خلال هذه الرسالة.',
+  'mail.changed.button': 'مراجعة حسابك',
+
   'mail.support': 'هل تحتاج إلى مساعدة؟ تواصل مع الدعم:',
 } satisfies MagicLinkMessages

@@ -116,5 +116,24 @@ export const de = {
   'mail.notice.notYou': 'Wenn Sie das nicht waren, melden Sie diese Sitzung sofort ab und geben Sie Anmeldecodes niemals an andere weiter.',
   'mail.notice.button': 'Ihre Sitzungen prüfen',
 
+  // An address change: the confirmation sent to the new address.
+  'mail.change.subject': 'Bestätigen Sie Ihre neue E-Mail-Adresse für {app}',
+  'mail.change.intro': 'Jemand, der bei {app} angemeldet ist, hat angefordert, {email} als E-Mail-Adresse für sein Konto zu verwenden.',
+  'mail.change.open': 'Öffnen Sie zur Bestätigung diesen Link in dem Browser, in dem Sie die Änderung angefordert haben:',
+  'mail.change.button': 'Diese Adresse bestätigen',
+  'mail.change.code': 'Oder geben Sie diesen Code dort ein, wo Sie die Änderung angefordert haben:',
+  'mail.change.ignore': 'Wenn Sie das nicht angefordert haben, ignorieren Sie diese E-Mail: Ohne Ihre Bestätigung ändert sich nichts.',
+
+  // An address change to an address that already has an account.
+  'mail.taken.subject': 'Hinweis zu Ihrer E-Mail-Adresse bei {app}',
+  'mail.taken.text': 'Jemand, der bei {app} angemeldet ist, hat angefordert, {email} als E-Mail-Adresse für sein Konto zu verwenden. Zu dieser Adresse gibt es jedoch bereits ein eigenes Konto, daher wurde nichts geändert.',
+  'mail.taken.ignore': 'Wenn Sie das waren, melden Sie sich stattdessen mit dieser Adresse an. Falls nicht, ignorieren Sie diese E-Mail.',
+
+  // The notice to the old address after a change.
+  'mail.changed.subject': 'Ihre E-Mail-Adresse bei {app} wurde geändert',
+  'mail.changed.text': 'Die E-Mail-Adresse Ihres Kontos bei {app} wurde {when} in {email} geändert. Alle anderen Sitzungen dieses Kontos wurden abgemeldet.',
+  'mail.changed.notYou': 'Wenn Sie diese Änderung nicht selbst vorgenommen haben, wenden Sie sich sofort an den Support. Über diese E-Mail kann niemand die Änderung rückgängig machen.',
+  'mail.changed.button': 'Ihr Konto prüfen',
+
   'mail.support': 'Benötigen Sie Hilfe? Wenden Sie sich an den Support:',
 } satisfies MagicLinkMessages

@@ -121,5 +121,24 @@ export const en = {
   'mail.notice.notYou': 'If it wasn’t you, sign that session out now, and never share sign-in codes with anyone.',
   'mail.notice.button': 'Review your sessions',
 
+  // An address change: the confirmation sent to the new address.
+  'mail.change.subject': 'Confirm your new address for {app}',
+  'mail.change.intro': 'Someone signed in to {app} asked to use {email} as the account’s address.',
+  'mail.change.open': 'To confirm, open this link in the browser where you asked for the change:',
+  'mail.change.button': 'Confirm this address',
+  'mail.change.code': 'Or type this code on the screen where you asked for the change:',
+  'mail.change.ignore': 'If you didn’t ask for this, ignore this email: nothing changes without it.',
+
+  // An address change to an address that already has an account.
+  'mail.taken.subject': 'About your address at {app}',
+  'mail.taken.text': 'Someone signed in to {app} asked to use {email} for their account, but this address already has an account of its own. Nothing was changed.',
+  'mail.taken.ignore': 'If that was you, sign in with this address instead. If not, ignore this email.',
+
+  // The notice to the old address after a change.
+  'mail.changed.subject': 'Your address at {app} was changed',
+  'mail.changed.text': 'The address of your {app} account was changed to {email} {when}. Every other session of the account was signed out.',
+  'mail.changed.notYou': 'If you didn’t make this change, contact support right away. No one can undo it from this email.',
+  'mail.changed.button': 'Review your account',
+
   'mail.support': 'Need help? Contact support:',
 } satisfies Record<string, string | PluralForms>

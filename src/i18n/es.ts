@@ -116,5 +116,24 @@ export const es = {
   'mail.notice.notYou': 'Si no fuiste tú, cierra esa sesión ahora y nunca compartas códigos de inicio de sesión con nadie.',
   'mail.notice.button': 'Revisar tus sesiones',
 
+  // An address change: the confirmation sent to the new address.
+  'mail.change.subject': 'Confirma tu nueva dirección de correo en {app}',
+  'mail.change.intro': 'Alguien con sesión iniciada en {app} pidió usar {email} como dirección de correo de su cuenta.',
+  'mail.change.open': 'Para confirmarlo, abre este enlace en el navegador desde el que pediste el cambio:',
+  'mail.change.button': 'Confirmar esta dirección',
+  'mail.change.code': 'O escribe este código en la pantalla donde pediste el cambio:',
+  'mail.change.ignore': 'Si no lo pediste tú, ignora este correo: sin tu confirmación, no cambia nada.',
+
+  // An address change to an address that already has an account.
+  'mail.taken.subject': 'Sobre tu dirección de correo en {app}',
+  'mail.taken.text': 'Alguien con sesión iniciada en {app} pidió usar {email} para su cuenta, pero esta dirección ya tiene su propia cuenta. No se cambió nada.',
+  'mail.taken.ignore': 'Si fuiste tú, inicia sesión directamente con esta dirección. Si no, ignora este correo.',
+
+  // The notice to the old address after a change.
+  'mail.changed.subject': 'Se cambió tu dirección de correo en {app}',
+  'mail.changed.text': 'La dirección de correo de tu cuenta de {app} se cambió a {email} {when}. Se cerraron todas las demás sesiones de la cuenta.',
+  'mail.changed.notYou': 'Si no hiciste este cambio, ponte en contacto con el equipo de soporte de inmediato. Nadie puede deshacerlo desde este correo.',
+  'mail.changed.button': 'Revisar tu cuenta',
+
   'mail.support': '¿Necesitas ayuda? Ponte en contacto con el equipo de soporte:',
 } satisfies MagicLinkMessages

@@ -116,5 +116,24 @@ export const fr = {
   'mail.notice.notYou': 'Si ce n’était pas vous, déconnectez cette session dès maintenant et ne communiquez jamais vos codes de connexion à personne.',
   'mail.notice.button': 'Vérifier vos sessions',
 
+  // An address change: the confirmation sent to the new address.
+  'mail.change.subject': 'Confirmez votre nouvelle adresse e-mail pour {app}',
+  'mail.change.intro': 'Quelqu’un connecté à {app} a demandé à utiliser {email} comme adresse e-mail de son compte.',
+  'mail.change.open': 'Pour confirmer, ouvrez ce lien dans le navigateur depuis lequel vous avez demandé la modification :',
+  'mail.change.button': 'Confirmer cette adresse',
+  'mail.change.code': 'Ou saisissez ce code sur l’écran où vous avez demandé la modification :',
+  'mail.change.ignore': 'Si vous n’êtes pas à l’origine de cette demande, ignorez cet e-mail : rien ne sera modifié sans votre confirmation.',
+
+  // An address change to an address that already has an account.
+  'mail.taken.subject': 'À propos de votre adresse e-mail sur {app}',
+  'mail.taken.text': 'Quelqu’un connecté à {app} a demandé à utiliser {email} pour son compte, mais un compte existe déjà avec cette adresse. Aucune modification n’a été effectuée.',
+  'mail.taken.ignore': 'Si c’était vous, connectez-vous plutôt avec cette adresse. Sinon, ignorez cet e-mail.',
+
+  // The notice to the old address after a change.
+  'mail.changed.subject': 'L’adresse e-mail de votre compte {app} a été modifiée',
+  'mail.changed.text': 'L’adresse e-mail de votre compte {app} a été remplacée {when} par {email}. Toutes les autres sessions ouvertes sur ce compte ont été déconnectées.',
+  'mail.changed.notYou': 'Si ce n’était pas vous, contactez immédiatement l’assistance. Personne ne peut annuler ce changement depuis cet e-mail.',
+  'mail.changed.button': 'Vérifier votre compte',
+
   'mail.support': 'Besoin d’aide ? Contactez l’assistance :',
 } satisfies MagicLinkMessages

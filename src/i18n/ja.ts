@@ -113,5 +113,24 @@ export const ja = {
   'mail.notice.notYou': '心当たりがない場合は、今すぐそのセッションをログアウトさせてください。また、ログインコードは決して誰にも教えないでください。',
   'mail.notice.button': 'セッションを確認',
 
+  // An address change: the confirmation sent to the new address.
+  'mail.change.subject': '{app}の新しいメールアドレスを確認してください',
+  'mail.change.intro': '{app}にログイン中のユーザーから、アカウントのメールアドレスを{email}に変更するリクエストがありました。',
+  'mail.change.open': '変更を確定するには、変更をリクエストしたブラウザで次のリンクを開いてください。',
+  'mail.change.button': 'このメールアドレスを確認',
+  'mail.change.code': 'または、変更をリクエストした画面で次のコードを入力してください。',
+  'mail.change.ignore': '心当たりがない場合は、このメールを無視してください。確認が行われない限り、何も変更されません。',
+
+  // An address change to an address that already has an account.
+  'mail.taken.subject': '{app}のメールアドレスについて',
+  'mail.taken.text': '{app}にログイン中のユーザーから、{email}をアカウントのメールアドレスとして使用するリクエストがありましたが、このメールアドレスのアカウントがすでに存在するため、変更は行われませんでした。',
+  'mail.taken.ignore': 'ご自身によるリクエストの場合は、代わりにこのメールアドレスでログインしてください。心当たりがない場合は、このメールを無視してください。',
+
+  // The notice to the old address after a change.
+  'mail.changed.subject': '{app}のメールアドレスが変更されました',
+  'mail.changed.text': '{when}、{app}のアカウントのメールアドレスが{email}に変更されました。このアカウントのその他のセッションは、すべてログアウトされました。',
+  'mail.changed.notYou': 'この変更に心当たりがない場合は、すぐにサポートへお問い合わせください。このメールから変更を取り消すことは、誰にもできません。',
+  'mail.changed.button': 'アカウントを確認',
+
   'mail.support': 'お困りの場合は、サポートまでお問い合わせください：',
 } satisfies MagicLinkMessages

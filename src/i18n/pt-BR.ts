@@ -117,5 +117,24 @@ export const ptBR = {
   'mail.notice.notYou': 'Se não foi você, encerre essa sessão agora e nunca compartilhe códigos de acesso com ninguém.',
   'mail.notice.button': 'Revisar suas sessões',
 
+  // An address change: the confirmation sent to the new address.
+  'mail.change.subject': 'Confirme seu novo e-mail em {app}',
+  'mail.change.intro': 'Alguém conectado em {app} pediu para usar {email} como o e-mail da conta.',
+  'mail.change.open': 'Para confirmar, abra este link no navegador em que você pediu a alteração:',
+  'mail.change.button': 'Confirmar este e-mail',
+  'mail.change.code': 'Ou digite este código na tela onde você pediu a alteração:',
+  'mail.change.ignore': 'Se você não pediu essa alteração, ignore este e-mail: nada muda sem a sua confirmação.',
+
+  // An address change to an address that already has an account.
+  'mail.taken.subject': 'Sobre seu e-mail em {app}',
+  'mail.taken.text': 'Alguém conectado em {app} pediu para usar {email} na própria conta, mas já existe uma conta com este e-mail. Nada foi alterado.',
+  'mail.taken.ignore': 'Se foi você, entre diretamente com este e-mail. Se não foi, ignore esta mensagem.',
+
+  // The notice to the old address after a change.
+  'mail.changed.subject': 'Seu e-mail em {app} foi alterado',
+  'mail.changed.text': 'O e-mail da sua conta em {app} foi alterado para {email} {when}. Todas as outras sessões da conta foram encerradas.',
+  'mail.changed.notYou': 'Se não foi você quem fez essa alteração, fale com o suporte imediatamente. Ninguém consegue desfazê-la por meio deste e-mail.',
+  'mail.changed.button': 'Revisar sua conta',
+
   'mail.support': 'Precisa de ajuda? Fale com o suporte:',
 } satisfies MagicLinkMessages

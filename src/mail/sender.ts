@@ -1,7 +1,11 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Translator } from '../i18n/locale.js'
 import type { MailMessage, ResolvedOptions } from '../options.js'
-import { renderDefaultMail, renderSignInNotice, type MailContext, type NoticeContext, type RenderedMail } from './template.js'
+import {
+  renderChangedNotice, renderChangeMail, renderDefaultMail, renderSignInNotice, renderTakenMail,
+  type ChangedNoticeContext, type ChangeMailContext, type MailContext, type NoticeContext, type RenderedMail,
+} from './template.js'
+import type { MailKind } from '../options.js'
 
 /**
  * Sends mail off the request path: `POST /request` never waits on SMTP (SECURITY.md T12: a slow or
@@ -51,6 +55,24 @@ export class MailSender {
     }, null)
   }
 
+  /**
+   * Queues an address-change mail to the new address: the confirmation (`link` set), or, when
+   * the address already has an account, the mail saying so.
+   */
+  change (ctx: ChangeMailContext): void {
+    this.#queue('change', ctx.email, async () => {
+      const t = this.#translator(ctx.locale)
+      await this.#deliver(ctx.email, ctx.link === null ? renderTakenMail(ctx, t) : renderChangeMail({ ...ctx, link: ctx.link }, t), null)
+    }, null)
+  }
+
+  /** Queues the notice to the old address after a change. */
+  changed (ctx: ChangedNoticeContext): void {
+    this.#queue('changed', ctx.email, async () => {
+      await this.#deliver(ctx.email, renderChangedNotice(ctx, this.#translator(ctx.locale)), null)
+    }, null)
+  }
+
   async #deliver (email: string, rendered: RenderedMail, ctx: MailContext | null): Promise<void> {
     const from = this.#o.mail?.from ?? 'fastify-magic-link <dev@localhost>'
     const message: MailMessage = {
@@ -71,7 +93,7 @@ export class MailSender {
     }
   }
 
-  #queue (kind: 'login' | 'notice', email: string, send: () => Promise<void>, _ctx: MailContext | null): void {
+  #queue (kind: MailKind, email: string, send: () => Promise<void>, _ctx: MailContext | null): void {
     const p = new Promise<void>((resolve) => setImmediate(resolve))
       .then(send)
       .catch(async (error: unknown) => {

@@ -2,6 +2,7 @@ import { escapeHtml } from '../html.js'
 import type { Translator } from '../i18n/locale.js'
 import type { MagicLinkMessages, MessageKey, MessageValues } from '../i18n/types.js'
 import type { Brand } from '../pages/model.js'
+import { maskEmail as maskedAddress } from './address.js'
 
 /** What the default login mail (or a custom `mail.render`) is given. */
 export interface MailContext {
@@ -178,4 +179,89 @@ export function renderSignInNotice (ctx: NoticeContext, t: Translator): Rendered
   ].join('\n'))
 
   return { subject, text, html }
+}
+
+/** What the address-change mails are given. */
+export interface ChangeMailContext {
+  /** The new address: the confirmation and the "already has an account" mail go to it. */
+  email: string
+  /** The confirmation link (null for the "already has an account" mail, which carries none). */
+  link: string | null
+  /** The 6-digit code, or null. */
+  otp: string | null
+  expiresInMinutes: number
+  locale: string
+  brand: Brand
+}
+
+/**
+ * The confirmation sent to the new address of an address change: a link and a code for the
+ * session that asked. Nothing changes until it is used there (SECURITY.md T29).
+ */
+export function renderChangeMail (ctx: ChangeMailContext & { link: string }, t: Translator): RenderedMail {
+  const w = writer(t, ctx.brand)
+  const subject = w('mail.change.subject')
+  const intro = w('mail.change.intro', { email: ctx.email })
+  const open = w('mail.change.open')
+  const codeLine = w('mail.change.code')
+  const duration = t.duration(ctx.expiresInMinutes * 60_000)
+  const lifetime = ctx.otp === null ? w('mail.login.lifetimeNoCode', { duration }) : w('mail.login.lifetime', { duration })
+  const ignore = w('mail.change.ignore')
+  const text = [subject, '', intro, '', open, ctx.link, '', ...(ctx.otp === null ? [] : [codeLine, ctx.otp, '']), lifetime, '', ignore, '', ...supportText(t, ctx.brand)].join('\n')
+  const html = page(t, ctx.brand, subject, [
+    para(intro),
+    para(open),
+    `<p style="${STYLE.p}">${anchor(ctx.link, w('mail.change.button'), buttonStyle(ctx.brand))}</p>`,
+    `<p style="${STYLE.rawLink}">${anchor(ctx.link, ctx.link)}</p>`,
+    ...(ctx.otp === null ? [] : [para(codeLine), `<p style="${STYLE.code}" dir="ltr">${escapeHtml(ctx.otp)}</p>`]),
+    para(lifetime),
+    para(ignore, STYLE.small),
+  ].join('\n'))
+  return { subject, text, html }
+}
+
+/** To a new address that already has an account: nothing changed, and no link. */
+export function renderTakenMail (ctx: ChangeMailContext, t: Translator): RenderedMail {
+  const w = writer(t, ctx.brand)
+  const subject = w('mail.taken.subject')
+  const what = w('mail.taken.text', { email: ctx.email })
+  const ignore = w('mail.taken.ignore')
+  return {
+    subject,
+    text: [subject, '', what, '', ignore, '', ...supportText(t, ctx.brand)].join('\n'),
+    html: page(t, ctx.brand, subject, [para(what), para(ignore, STYLE.small)].join('\n')),
+  }
+}
+
+/** What the notice to the old address after a change is given. */
+export interface ChangedNoticeContext {
+  /** The old address, which gets the notice. */
+  email: string
+  /** The new address, shown masked. */
+  newEmail: string
+  at: Date
+  /** Where the user sees and ends sessions (`accountUrl`). */
+  accountUrl: string
+  locale: string
+  brand: Brand
+}
+
+/**
+ * The notice to the old address after a change. It carries no one-click action (an "undo" link
+ * in a mailbox the attacker may read would be theirs to use): only where to look and whom to ask.
+ */
+export function renderChangedNotice (ctx: ChangedNoticeContext, t: Translator): RenderedMail {
+  const w = writer(t, ctx.brand)
+  const subject = w('mail.changed.subject')
+  const what = w('mail.changed.text', { email: maskedAddress(ctx.newEmail), when: t.at(ctx.at) })
+  const notYou = w('mail.changed.notYou')
+  return {
+    subject,
+    text: [subject, '', what, '', notYou, ctx.accountUrl, '', ...supportText(t, ctx.brand)].join('\n'),
+    html: page(t, ctx.brand, subject, [
+      para(what),
+      para(notYou),
+      `<p style="${STYLE.p}">${anchor(ctx.accountUrl, w('mail.changed.button'), buttonStyle(ctx.brand))}</p>`,
+    ].join('\n')),
+  }
 }

@@ -171,19 +171,28 @@ export function sendPage (core: Core, request: FastifyRequest, reply: FastifyRep
  * Starts the session of a completed login: the session cookie, or (token transport) the tokens
  * that go into the JSON answer.
  */
-export async function startSession (core: Core, request: FastifyRequest, reply: FastifyReply, user: MagicLinkUser, ids: SessionIds, email: string, device: string, token: boolean, method: SignInMethod): Promise<{ session: MagicLinkSession, tokens: IssuedTokens | Record<string, never> }> {
+export async function startSession (core: Core, previous: MagicLinkSession | null, reply: FastifyReply, user: MagicLinkUser, ids: SessionIds, email: string, device: string, token: boolean, method: SignInMethod): Promise<{ session: MagicLinkSession, tokens: IssuedTokens | Record<string, never> }> {
   const started = token
     ? await core.sessions.startTokens(user, ids, email, device, method)
     : { session: await core.sessions.start(reply, user, ids, email, device, method), tokens: {} }
   // A new proof of the mailbox in a client that already holds a session of this user (a
   // re-authentication, or signing in again) replaces that session: the old id stops working on
   // every instance. A session of another user is left alone.
-  const previous = request.session
   if (previous !== null && previous.userId === user.id && previous.id !== started.session.id) {
     await core.store.revokeSession(previous.id)
     core.sessions.forget([previous.id])
   }
   return started
+}
+
+/**
+ * `401 FST_MAGIC_LINK_REAUTH_REQUIRED` with `maxAge` (seconds) in the body, sent directly so the
+ * field survives whatever error handler the app has.
+ */
+export function reauthRequired (reply: FastifyReply, maxAgeMs: number): FastifyReply {
+  const seconds = Math.floor(maxAgeMs / 1000)
+  const error = new errors.REAUTH_REQUIRED(seconds)
+  return reply.code(401).send({ statusCode: 401, code: error.code, error: 'Unauthorized', message: error.message, maxAge: seconds })
 }
 
 /** The user who completes a login: found, or created at first sign-in when `users.create` is set. */

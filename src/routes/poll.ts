@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { normalizeOtp, sha256 } from '../crypto.js'
 import { errors, invalidToken, wrongCode } from '../errors.js'
-import type { ClaimResult } from '../store/types.js'
+import type { ClaimResult, FlowOutcomeBase } from '../store/types.js'
+import { completeChange } from './email.js'
 import type { SessionIds } from '../session/manager.js'
 import { bindingFrom, clearBinding, deviceOf, fireHook, ipLimit, publishWhenSent, requestLocale, resolveUser, startSession, translatorFor, type Core } from './context.js'
 import { codeBody, pollBody, pollQuery } from './schemas.js'
@@ -15,11 +16,19 @@ function binding (core: Core, request: FastifyRequest): { flowId: string, pollHa
 }
 
 /** Issues the session of a completed login on the asking device: a cookie, or tokens to an app. */
-async function finish (core: Core, request: FastifyRequest, reply: FastifyReply, ids: SessionIds, r: { email: string, redirectTo: string }, crossDevice: boolean, token: boolean): Promise<FastifyReply | null> {
+async function finish (core: Core, request: FastifyRequest, reply: FastifyReply, ids: SessionIds, r: FlowOutcomeBase, crossDevice: boolean, token: boolean): Promise<FastifyReply | null> {
+  const method = crossDevice ? 'cross-device' : 'code'
+  if (r.change !== undefined) {
+    // An address change confirmed: only the session that asked gets anything.
+    const changed = await completeChange(core, request, reply, r.change, r.email, ids, token, method)
+    if (changed === null) return null
+    if (crossDevice && !token) clearBinding(core, reply)
+    return reply.code(200).send({ status: 'approved', ...changed.tokens, redirectTo: r.redirectTo })
+  }
   const user = await resolveUser(core, r.email, request)
   if (user === null) return null
   const device = deviceOf(request)
-  const { session, tokens } = await startSession(core, request, reply, user, ids, r.email, device, token, crossDevice ? 'cross-device' : 'code')
+  const { session, tokens } = await startSession(core, request.session, reply, user, ids, r.email, device, token, method)
   // A cross-device claim spends the binding; after the mail code, the asking tab's poll still
   // needs it once, to hear `completed` (it clears it then).
   if (crossDevice && !token) clearBinding(core, reply)
@@ -28,7 +37,7 @@ async function finish (core: Core, request: FastifyRequest, reply: FastifyReply,
     // In the user's language, else the asking browser's (this poll comes from it).
     const t = translatorFor(core, user.locale, requestLocale(core, request).locale)
     core.mail.notice({
-      email: r.email, device, at: new Date(core.o.now()), appName: core.o.brand.name, sessionsUrl: `${core.o.origin}${core.o.loginUrl}`,
+      email: r.email, device, at: new Date(core.o.now()), appName: core.o.brand.name, sessionsUrl: `${core.o.origin}${core.o.accountUrl}`,
       locale: t.locale, brand: core.o.brand, messages: t.messages,
     })
   }

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { flowSecrets, hmac, matchCodeFor, normalizeMatchCode, otpCode, safeEqual, sha256 } from '../crypto.js'
 import { errors } from '../errors.js'
 import { normalizeEmail } from '../mail/address.js'
-import { GROUP_LENGTH, groupOf } from '../store/types.js'
+import { GROUP_LENGTH, groupOf, type FlowChange } from '../store/types.js'
 import { bindingOf, deviceOf, fireHook, ipLimit, requestLocale, setBinding, tokenTransport, translatorFor, type Core } from './context.js'
 import { requestBody } from './schemas.js'
 import { safeRedirect } from './redirect.js'
@@ -39,7 +39,7 @@ export interface StartedFlow {
  * (`deliver`: a real mail; otherwise a decoy that is rendered and dropped). The budget is spent
  * alike either way, so nothing that follows from it tells a known address from an unknown one.
  */
-export async function startFlow (core: Core, f: { email: string, redirectTo: string, device: string, deliver: boolean, invite: boolean, locale: string, mail?: boolean }): Promise<StartedFlow> {
+export async function startFlow (core: Core, f: { email: string, redirectTo: string, device: string, deliver: boolean, invite: boolean, locale: string, mail?: boolean, change?: FlowChange }): Promise<StartedFlow> {
   const { o } = core
   const now = o.now()
   const { id, link: linkSecret, poll: pollSecret } = flowSecrets()
@@ -60,6 +60,7 @@ export async function startFlow (core: Core, f: { email: string, redirectTo: str
     expiresAt,
     interval: o.pollInterval,
     invite: f.invite,
+    ...(f.change === undefined ? {} : { change: f.change }),
   }, {
     now,
     ttlMs: o.linkTtl * 2,
@@ -136,12 +137,20 @@ export async function startFlowFor (core: Core, request: FastifyRequest, reply: 
   const locale = translatorFor(core, user?.locale, requestLocale(core, request).locale).locale
   const flow = await startFlow(core, { email, redirectTo, device: deviceOf(request), deliver: known || o.users.create !== undefined, invite: false, locale })
   fireHook(request, 'onLoginRequested', o.hooks.onLoginRequested, { email, known, request })
-  const answer: FlowAnswer = { status: 'pending', interval: o.pollInterval, expiresIn: Math.floor(o.linkTtl / 1000), matchCode: flow.matchCode }
-  // The poll secret goes to the client that asked, as a token it keeps (an app) or an HttpOnly cookie (a browser).
+  // Asked again within the mail interval: no new mail, so this browser keeps the flow it has
+  // (no new cookie).
+  const live = token || flow.sent ? null : await liveFlowOf(core, request, email)
+  if (live !== null) return { status: 'pending', interval: o.pollInterval, expiresIn: live.expiresIn, matchCode: live.matchCode }
+  return flowAnswer(core, reply, flow, token)
+}
+
+/**
+ * The `202` of a started flow, and its poll secret for the client that asked: a token it keeps
+ * (an app), or an HttpOnly binding cookie (a browser).
+ */
+export function flowAnswer (core: Core, reply: FastifyReply, flow: StartedFlow, token: boolean): FlowAnswer {
+  const answer: FlowAnswer = { status: 'pending', interval: core.o.pollInterval, expiresIn: Math.floor(core.o.linkTtl / 1000), matchCode: flow.matchCode }
   if (token) return { ...answer, pollToken: flow.binding }
-  // Asked again within the mail interval: no new mail, so this browser keeps the flow it has.
-  const live = flow.sent ? null : await liveFlowOf(core, request, email)
-  if (live !== null) return { ...answer, expiresIn: live.expiresIn, matchCode: live.matchCode }
   setBinding(core, reply, flow.binding)
   return answer
 }

@@ -33,6 +33,13 @@ export const verifyBody: ObjectSchema = {
   },
 }
 
+export const emailBody: ObjectSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['email'],
+  properties: { email: { type: 'string', minLength: 1, maxLength: 320, description: 'The new address' } },
+}
+
 export const tokenBody: ObjectSchema = {
   type: 'object',
   additionalProperties: false,

@@ -10,6 +10,7 @@ import {
   bindingFor, deviceOf, fireHook, ipLimit, publishWhenSent, resolveUser, sendPage, splitToken, startSession, wantsHtml, type Core,
 } from './context.js'
 import { startFlowFor } from './request.js'
+import { completeChange } from './email.js'
 import { revokeBody, tokenBody, verifyBody, verifyQuery } from './schemas.js'
 
 /** The device holding the session a used flow started, while that session is live; else null. */
@@ -151,9 +152,17 @@ export function verifyRoutes (scope: FastifyInstance, core: Core): void {
     })
     switch (r.result) {
       case 'signed_in': {
+        if (r.change !== undefined) {
+          // An address change confirmed by its link, in the browser of the session that asked.
+          const changed = await completeChange(core, request, reply, r.change, r.email, ids, pollToken !== undefined, 'link')
+          if (changed === null) return unusable(core, request, reply, html)
+          publishWhenSent(core, reply, parts.flowId)
+          if (html && pollToken === undefined) return reply.code(303).header('location', r.redirectTo).send()
+          return reply.code(200).send({ status: 'approved', ...changed.tokens, redirectTo: r.redirectTo })
+        }
         const user = await resolveUser(core, r.email, request)
         if (user === null) return unusable(core, request, reply, html)
-        const { session, tokens } = await startSession(core, request, reply, user, ids, r.email, device, pollToken !== undefined, email !== undefined ? 'invite' : 'link')
+        const { session, tokens } = await startSession(core, request.session, reply, user, ids, r.email, device, pollToken !== undefined, email !== undefined ? 'invite' : 'link')
         // The binding stays: the asking tab's poll, maybe not in flight right now, uses it once
         // more to hear `completed` (and clears it then).
         publishWhenSent(core, reply, parts.flowId)

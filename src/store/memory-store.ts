@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import {
   groupOf, SPENT_REFRESH_KEPT,
-  type RefreshOptions, type RefreshResult,
+  type RefreshOptions, type RefreshResult, type FlowOutcomeBase,
   type ClaimOptions, type ClaimResult, type CodeOptions, type CodeResult, type CreateFlowOptions,
   type CreateFlowResult, type FlowRecord, type FlowState, type MagicLinkStore, type NewFlow, type SessionRecord,
   type StoreEvent, type StoreListener, type TouchOptions, type VerifyOptions, type VerifyResult,
@@ -115,6 +115,7 @@ export class MemoryStore implements MagicLinkStore {
       usedDevice: null,
       sessionId: null,
       invite: flow.invite === true,
+      ...(flow.change === undefined ? {} : { change: { userId: flow.change.userId, sessionId: flow.change.sessionId } }),
       lastPoll: 0,
       sameBrowser: 0,
     }, options.ttlMs)
@@ -150,7 +151,7 @@ export class MemoryStore implements MagicLinkStore {
     if (flow === null || flow.linkHash !== o.linkHash) return { result: 'invalid', reason: 'unknown' }
     const gate = flowGate(flow.state, o.now >= flow.expiresAt)
     if (gate !== null) return { result: 'invalid', reason: gate }
-    const outcome = { email: flow.email, redirectTo: flow.redirectTo, device: flow.device }
+    const outcome = outcomeOf(flow)
     if (o.pollHash !== null && o.pollHash === flow.pollHash) {
       this.#use(flow, 'claimed', o.now, o.device, o.sessionId)
       return { result: 'signed_in', ...outcome }
@@ -181,7 +182,7 @@ export class MemoryStore implements MagicLinkStore {
     if (o.now - (flow.usedAt as number) > o.claimWindowMs) return { result: 'expired' }
     flow.state = 'claimed'
     flow.sessionId = o.sessionId
-    return { result: 'claimed', email: flow.email, redirectTo: flow.redirectTo, device: flow.device, usedDevice: flow.usedDevice as string }
+    return { result: 'claimed', ...outcomeOf(flow), usedDevice: flow.usedDevice as string }
   }
 
   async codeFlow (flowId: string, o: CodeOptions): Promise<CodeResult> {
@@ -192,7 +193,7 @@ export class MemoryStore implements MagicLinkStore {
     if (this.#spent(flow, o.now, o.maxAddressFailures)) return this.#deny(flow)
     if (flow.otpHash === null || o.otpHash !== flow.otpHash) return this.#wrongCode(flow, o.now, o.maxAttempts, o.maxAddressFailures)
     this.#use(flow, 'claimed', o.now, o.device, o.sessionId)
-    return { result: 'signed_in', email: flow.email, redirectTo: flow.redirectTo, device: flow.device }
+    return { result: 'signed_in', ...outcomeOf(flow) }
   }
 
   #use (flow: StoredFlow, state: FlowState, now: number, device: string, sessionId: string | null): void {
@@ -310,4 +311,9 @@ export class MemoryStore implements MagicLinkStore {
 
 function sessionTtl (s: SessionRecord, now: number): number {
   return Math.max(1, Math.min(s.idleExpiresAt, s.expiresAt) - now)
+}
+
+/** What a completed flow tells the caller: the address, where to go, who asked, and an address change's owner. */
+function outcomeOf (flow: StoredFlow): FlowOutcomeBase {
+  return { email: flow.email, redirectTo: flow.redirectTo, device: flow.device, ...(flow.change === undefined ? {} : { change: { ...flow.change } }) }
 }

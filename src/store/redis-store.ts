@@ -138,6 +138,7 @@ export class RedisStore<Client extends RedisClient = RedisClient> implements Mag
       'id', flow.id, 'em', flow.email, 'lh', flow.linkHash, 'ph', flow.pollHash, 'mh', flow.matchHash,
       'oh', flow.otpHash ?? '', 'rt', flow.redirectTo, 'dv', flow.device, 'c', flow.createdAt,
       'x', flow.expiresAt, 'iv', flow.interval, 'in', flow.invite === true ? '1' : '0',
+      ...(flow.change === undefined ? [] : ['cu', flow.change.userId, 'cs', flow.change.sessionId]),
     )
     return { sent: sent === 1 }
   }
@@ -162,6 +163,7 @@ export class RedisStore<Client extends RedisClient = RedisClient> implements Mag
       usedDevice: f.ud ?? null,
       sessionId: f.ss === undefined || f.ss === '' ? null : f.ss,
       invite: f.in === '1',
+      ...(f.cu === undefined ? {} : { change: { userId: f.cu, sessionId: f.cs as string } }),
     }
   }
 
@@ -172,7 +174,7 @@ export class RedisStore<Client extends RedisClient = RedisClient> implements Mag
     ) as string[]
     switch (r[0]) {
       case 'signed_in': case 'approved':
-        return { result: r[0], email: r[1] as string, redirectTo: r[2] as string, device: r[3] as string }
+        return { result: r[0], email: r[1] as string, redirectTo: r[2] as string, device: r[3] as string, ...changeOf(r[4], r[5]) }
       case 'code_required': case 'denied':
         return { result: r[0] }
       case 'wrong_code':
@@ -190,7 +192,7 @@ export class RedisStore<Client extends RedisClient = RedisClient> implements Mag
       case 'pending': case 'slow_down':
         return { result: r[0], interval: Number(r[1]) }
       case 'claimed':
-        return { result: 'claimed', email: r[1] as string, redirectTo: r[2] as string, device: r[3] as string, usedDevice: r[4] as string }
+        return { result: 'claimed', email: r[1] as string, redirectTo: r[2] as string, device: r[3] as string, usedDevice: r[4] as string, ...changeOf(r[5], r[6]) }
       case 'completed':
         return { result: 'completed', redirectTo: r[1] as string }
       case 'denied':
@@ -207,7 +209,7 @@ export class RedisStore<Client extends RedisClient = RedisClient> implements Mag
     ) as string[]
     switch (r[0]) {
       case 'signed_in':
-        return { result: 'signed_in', email: r[1] as string, redirectTo: r[2] as string, device: r[3] as string }
+        return { result: 'signed_in', email: r[1] as string, redirectTo: r[2] as string, device: r[3] as string, ...changeOf(r[4], r[5]) }
       case 'denied':
         return { result: 'denied' }
       case 'wrong_code':
@@ -330,6 +332,11 @@ function isClusterClient (client: RedisClient): client is RedisClusterClient {
 
 function duplicate (client: RedisClient): RedisSubscriber {
   return isClusterClient(client) ? client.duplicate() : client.duplicate({ autoResubscribe: false })
+}
+
+/** An address-change flow's owner from a script's reply (nil fields on a sign-in flow). */
+function changeOf (userId: unknown, sessionId: unknown): { change?: { userId: string, sessionId: string } } {
+  return typeof userId === 'string' && typeof sessionId === 'string' ? { change: { userId, sessionId } } : {}
 }
 
 function parseEvent (message: string): StoreEvent | null {

@@ -49,6 +49,15 @@ export interface NewFlow {
   interval: number
   /** An invitation (`app.magicLink.createLink`): no asking browser; the opener proves the address instead. Default false. */
   invite?: boolean
+  /** An address change (`POST /email`): completing it changes this user's address instead of signing in. */
+  change?: FlowChange
+}
+
+/** What an address-change flow is for: the user, and the session that asked (only it may complete the change). */
+export interface FlowChange {
+  userId: string
+  /** Public id of the session that asked. */
+  sessionId: string
 }
 
 /** The stored view of a flow, as `getFlow` returns it. */
@@ -72,6 +81,8 @@ export interface FlowRecord {
   sessionId: string | null
   /** An invitation flow. */
   invite: boolean
+  /** Present on an address-change flow only. */
+  change?: FlowChange
 }
 
 export interface CreateFlowOptions {
@@ -98,6 +109,8 @@ export interface FlowOutcomeBase {
   redirectTo: string
   /** The asking device. */
   device: string
+  /** An address-change flow's owner (see `NewFlow.change`); absent on sign-in flows. */
+  change?: FlowChange
 }
 
 export type VerifyResult =

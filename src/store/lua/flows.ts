@@ -87,28 +87,28 @@ return 0
  * ARGV: now, linkHash, pollHash|'', matchHash|'', device, maxAttempts, sessionId, channel, flowId, maxAddressFailures.
  */
 export const VERIFY_FLOW = GATE + `
-local f = redis.call('HMGET', KEYS[1], 'lh', 'st', 'x', 'ph', 'mh', 'em', 'rt', 'dv')
+local f = redis.call('HMGET', KEYS[1], 'lh', 'st', 'x', 'ph', 'mh', 'em', 'rt', 'dv', 'cu', 'cs')
 if not f[1] or f[1] ~= ARGV[2] then return {'invalid', 'unknown'} end
 local now = tonumber(ARGV[1])
 local g = gate(f[2], now >= tonumber(f[3]))
 if g then return {'invalid', g} end
 if ARGV[3] ~= '' and ARGV[3] == f[4] then
   use(KEYS[1], KEYS[2], 'claimed', now, ARGV[5], ARGV[7], ARGV[8], ARGV[9])
-  return {'signed_in', f[6], f[7], f[8]}
+  return {'signed_in', f[6], f[7], f[8], f[9], f[10]}
 end
 if ARGV[4] == '' then return {'code_required'} end
 local maxAddress = tonumber(ARGV[10])
 if spent(KEYS[2], now, maxAddress) then return deny(KEYS[1], ARGV[8], ARGV[9]) end
 if ARGV[4] ~= f[5] then return wrong(KEYS[1], KEYS[2], now, tonumber(ARGV[6]), maxAddress, ARGV[8], ARGV[9]) end
 use(KEYS[1], KEYS[2], 'approved', now, ARGV[5], '', ARGV[8], ARGV[9])
-return {'approved', f[6], f[7], f[8]}
+return {'approved', f[6], f[7], f[8], f[9], f[10]}
 `
 
 /**
  * KEYS[1] flow. ARGV: now, pollHash, force, claimWindowMs, backoff, sessionId.
  */
 export const CLAIM_FLOW = `
-local f = redis.call('HMGET', KEYS[1], 'ph', 'st', 'x', 'lp', 'iv', 'at', 'em', 'rt', 'dv', 'ud', 'sb')
+local f = redis.call('HMGET', KEYS[1], 'ph', 'st', 'x', 'lp', 'iv', 'at', 'em', 'rt', 'dv', 'ud', 'sb', 'cu', 'cs')
 if not f[1] or f[1] ~= ARGV[2] then return {'expired'} end
 local now = tonumber(ARGV[1])
 local st = f[2]
@@ -129,7 +129,7 @@ redis.call('HSET', KEYS[1], 'lp', now)
 if st == 'pending' then return {'pending', tostring(iv)} end
 if now - tonumber(f[6]) > tonumber(ARGV[4]) then return {'expired'} end
 redis.call('HSET', KEYS[1], 'st', 'claimed', 'ss', ARGV[6])
-return {'claimed', f[7], f[8], f[9], f[10]}
+return {'claimed', f[7], f[8], f[9], f[10], f[12], f[13]}
 `
 
 /**
@@ -137,7 +137,7 @@ return {'claimed', f[7], f[8], f[9], f[10]}
  * ARGV: now, pollHash, otpHash, device, maxAttempts, sessionId, channel, flowId, maxAddressFailures.
  */
 export const CODE_FLOW = GATE + `
-local f = redis.call('HMGET', KEYS[1], 'ph', 'st', 'x', 'oh', 'em', 'rt', 'dv')
+local f = redis.call('HMGET', KEYS[1], 'ph', 'st', 'x', 'oh', 'em', 'rt', 'dv', 'cu', 'cs')
 if not f[1] or f[1] ~= ARGV[2] then return {'invalid', 'unknown'} end
 local now = tonumber(ARGV[1])
 local g = gate(f[2], now >= tonumber(f[3]))
@@ -146,5 +146,5 @@ local maxAddress = tonumber(ARGV[9])
 if spent(KEYS[2], now, maxAddress) then return deny(KEYS[1], ARGV[7], ARGV[8]) end
 if not f[4] or f[4] == '' or f[4] ~= ARGV[3] then return wrong(KEYS[1], KEYS[2], now, tonumber(ARGV[5]), maxAddress, ARGV[7], ARGV[8]) end
 use(KEYS[1], KEYS[2], 'claimed', now, ARGV[4], ARGV[6], ARGV[7], ARGV[8])
-return {'signed_in', f[5], f[6], f[7]}
+return {'signed_in', f[5], f[6], f[7], f[8], f[9]}
 `
