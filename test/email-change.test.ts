@@ -162,3 +162,49 @@ t.test('POST /email exists only with users.changeEmail; the per-address limits o
   const bad = await send(a.app, jar, { method: 'POST', url: '/auth/email', payload: { email: 'not an address' } })
   t.equal(bad.statusCode, 400)
 })
+
+t.test('confirmed by the mail code, or by another device and this session\'s poll; never after this session ended', async (t) => {
+  const { a, w } = await world(t)
+  const before = sink.messages.length
+  const jar = await signIn(a, 'ada@example.com')
+  await send(a.app, jar, { method: 'POST', url: '/auth/email', payload: { email: 'by.code@example.com' } })
+  const byCode = (await sink.waitFor(before + 2)).find((m) => m.envelope.to[0] === 'by.code@example.com')
+  t.equal((await send(a.app, jar, { method: 'POST', url: '/auth/code', payload: { code: codeIn(byCode) } })).statusCode, 200, 'the mail code')
+  t.same(w.changes, [['u1', 'by.code@example.com']])
+
+  a.clock.advance(61_000)
+  const { matchCode } = (await send(a.app, jar, { method: 'POST', url: '/auth/email', payload: { email: 'by.phone@example.com' } })).json() as { matchCode: string }
+  const byPhone = (await sink.waitFor(before + 4)).find((m) => m.envelope.to[0] === 'by.phone@example.com')
+  const phone = new Jar()
+  t.same((await send(a.app, phone, { method: 'POST', url: '/auth/verify', payload: { token: linkIn(byPhone), code: matchCode } })).json(), { status: 'approved' })
+  t.equal(phone.get('__Host-sid'), undefined, 'the phone gets no session')
+  t.equal((await send(a.app, jar, { method: 'POST', url: '/auth/poll', payload: {} })).statusCode, 200, 'this session\'s poll completes it')
+  t.same(w.changes.at(-1), ['u1', 'by.phone@example.com'])
+
+  a.clock.advance(61_000)
+  await send(a.app, jar, { method: 'POST', url: '/auth/email', payload: { email: 'too.late@example.com' } })
+  const tooLate = (await sink.waitFor(before + 6)).find((m) => m.envelope.to[0] === 'too.late@example.com')
+  t.equal((await send(a.app, jar, { method: 'POST', url: '/auth/logout', payload: {} })).statusCode, 204)
+  const after = await send(a.app, jar, { method: 'POST', url: '/auth/verify', payload: { token: linkIn(tooLate) } })
+  t.same([after.statusCode, after.json().code], [400, 'FST_MAGIC_LINK_INVALID_TOKEN'], 'signed out: the link changes nothing')
+  t.equal(w.changes.length, 2)
+})
+
+t.test('the client: changeEmail(), then the mail code, with the token transport', async (t) => {
+  const { createClient } = await import('../src/client/index.js')
+  const { a, w } = await world(t, { session: { transports: ['cookie', 'token'] } })
+  await a.app.listen({ port: 0, host: '127.0.0.1' })
+  const baseUrl = `http://127.0.0.1:${(a.app.server.address() as { port: number }).port}`
+  const client = createClient({ baseUrl, transport: 'token' })
+  const before = sink.messages.length
+  await client.login('ada@example.com')
+  const signInMail = (await sink.waitFor(before + 1))[before]
+  await client.verifyCode(codeIn(signInMail))
+  const started = await client.changeEmail('ada.client@example.com')
+  t.match(started, { matchCode: /^[A-Z]{3}-[A-Z]{3}$/ })
+  const mail = (await sink.waitFor(before + 2))[before + 1]
+  t.same(mail?.envelope.to, ['ada.client@example.com'])
+  await client.verifyCode(codeIn(mail))
+  t.same(w.changes, [['u1', 'ada.client@example.com']])
+  t.match(await client.session(), { user: { id: 'u1' } }, 'the client holds the renewed session')
+})

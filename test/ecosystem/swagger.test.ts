@@ -15,7 +15,7 @@ import { crossSiteRefused, loginSucceeded, pageHeaders, watch5xx, zodApp } from 
 
 interface OpenApiDoc { paths?: Record<string, Record<string, unknown>> }
 
-const ROUTES = ['request', 'verify', 'link', 'resend', 'poll', 'code', 'revoke', 'session', 'logout', 'logout-all', 'sessions', 'sessions/{id}']
+const ROUTES = ['request', 'verify', 'link', 'resend', 'poll', 'code', 'revoke', 'reauth', 'session', 'logout', 'logout-all', 'sessions', 'sessions/{id}']
 const SWAGGER = { openapi: { info: { title: 'app', version: '1.0.0' } } }
 
 /** `{ '/auth/request': ['post'], … }` for the plugin's paths in the document. */

@@ -256,3 +256,15 @@ t.test('an access token minted with the app key but claiming a longer life is no
   t.equal((await call(a, 'GET', '/me', undefined, bearer(minted))).status, 401, 'a day-long access token is refused')
   t.equal((await call(a, 'GET', '/me', undefined, bearer(genuine))).status, 200, 'the genuine one works')
 })
+
+t.test('bearerToken reads RFC 6750 headers only', async (t) => {
+  const { bearerToken } = await import('../../src/plugin.js')
+  t.equal(bearerToken('Bearer abc'), 'abc')
+  t.equal(bearerToken('bEaReR abc'), 'abc', 'the scheme in any case')
+  t.equal(bearerToken('Bearer   abc'), 'abc', 'several spaces')
+  t.equal(bearerToken('Bearer        '), null, 'spaces only')
+  t.equal(bearerToken('Bearer'), null)
+  t.equal(bearerToken('Bearerx abc'), null)
+  t.equal(bearerToken('Basic abcdefg'), null)
+  t.equal(bearerToken(`Bearer ${'a'.repeat(9000)}`), null, 'too long')
+})
