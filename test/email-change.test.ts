@@ -208,3 +208,15 @@ t.test('the client: changeEmail(), then the mail code, with the token transport'
   t.same(w.changes, [['u1', 'ada.client@example.com']])
   t.match(await client.session(), { user: { id: 'u1' } }, 'the client holds the renewed session')
 })
+
+t.test('an app whose find() does not see the new address yet: the change completes, the session is renewed', async (t) => {
+  const seen: Array<[string, string]> = []
+  const { a } = await world(t, { users: { find: (email) => (email === 'ada@example.com' ? { id: 'u1' } : null), changeEmail: (userId, email) => { seen.push([userId, email]) } } })
+  const before = sink.messages.length
+  const jar = await signIn(a, 'ada@example.com')
+  await send(a.app, jar, { method: 'POST', url: '/auth/email', payload: { email: 'later@example.com' } })
+  const mail = (await sink.waitFor(before + 2)).find((m) => m.envelope.to[0] === 'later@example.com')
+  t.equal((await send(a.app, jar, { method: 'POST', url: '/auth/verify', payload: { token: linkIn(mail) } })).statusCode, 200)
+  t.same(seen, [['u1', 'later@example.com']])
+  t.match((await send(a.app, jar, { method: 'GET', url: '/auth/session' })).json(), { user: { id: 'u1' } })
+})

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { errors } from '../errors.js'
 import { normalizeEmail } from '../mail/address.js'
 import { noSession, userGroup, type SessionIds } from '../session/manager.js'
+import type { MagicLinkUser } from '../options.js'
 import type { FlowChange, SignInMethod } from '../store/types.js'
 import { deviceOf, fireHook, ipLimit, reauthRequired, requestLocale, startSession, translatorFor, type Core } from './context.js'
 import { safeRedirect } from './redirect.js'
@@ -72,7 +73,9 @@ export async function completeChange (
   core.sessions.forget(revoked)
   // This client's session is among them: it gets a fresh one, as a new sign-in would.
   const owner = await o.users.find(newEmail)
-  const started = await startSession(core, null, reply, owner ?? { id: s.userId }, ids, newEmail, deviceOf(request), token, method)
+  // The plugin reads only `id`; an app whose `find` does not see the new address yet still gets a session.
+  const user: MagicLinkUser = owner ?? ({ id: s.userId } as MagicLinkUser)
+  const started = await startSession(core, null, reply, user, ids, newEmail, deviceOf(request), token, method)
   const t = translatorFor(core, owner?.locale, requestLocale(core, request).locale)
   core.mail.changed({ email: record.email, newEmail, at: new Date(o.now()), accountUrl: `${o.origin}${o.accountUrl}`, locale: t.locale, brand: o.brand })
   fireHook(request, 'onLogout', o.hooks.onLogout, { userId: s.userId, sessionIds: revoked, request })
