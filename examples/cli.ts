@@ -74,6 +74,7 @@ export async function signInFromTerminal (o: CliOptions): Promise<unknown> {
   const stop = new AbortController()
   const abort = (): void => { stop.abort() }
   o.signal?.addEventListener('abort', abort, { once: true })
+  if (o.signal?.aborted === true) stop.abort()
   // Whichever comes first: the approval on another device, or the mail's code typed here.
   const typed = (async () => {
     for await (const line of o.lines ?? []) {

@@ -184,10 +184,20 @@ t.test('confirmed by the mail code, or by another device and this session\'s pol
   a.clock.advance(61_000)
   await send(a.app, jar, { method: 'POST', url: '/auth/email', payload: { email: 'too.late@example.com' } })
   const tooLate = (await sink.waitFor(before + 6)).find((m) => m.envelope.to[0] === 'too.late@example.com')
+  t.equal((await a.app.inject({ method: 'GET', url: `/auth/verify?token=${linkIn(tooLate)}` })).statusCode, 200, 'its page opens anywhere (it changes nothing)')
   t.equal((await send(a.app, jar, { method: 'POST', url: '/auth/logout', payload: {} })).statusCode, 204)
   const after = await send(a.app, jar, { method: 'POST', url: '/auth/verify', payload: { token: linkIn(tooLate) } })
   t.same([after.statusCode, after.json().code], [400, 'FST_MAGIC_LINK_INVALID_TOKEN'], 'signed out: the link changes nothing')
   t.equal(w.changes.length, 2)
+
+  a.clock.advance(61_000)
+  const again = await signIn(a, 'by.phone@example.com')
+  const { matchCode: code2 } = (await send(a.app, again, { method: 'POST', url: '/auth/email', payload: { email: 'ended@example.com' } })).json() as { matchCode: string }
+  const ended = (await sink.waitFor(before + 8)).find((m) => m.envelope.to[0] === 'ended@example.com')
+  await send(a.app, again, { method: 'POST', url: '/auth/logout', payload: {} })
+  t.equal((await send(a.app, new Jar(), { method: 'POST', url: '/auth/verify', payload: { token: linkIn(ended), code: code2 } })).statusCode, 200, 'a phone approves')
+  t.equal((await send(a.app, again, { method: 'POST', url: '/auth/poll', payload: {} })).statusCode, 403, 'but the asking browser signed out: its poll gets nothing')
+  t.equal(w.changes.length, 2, 'and nothing changed')
 })
 
 t.test('the client: changeEmail(), then the mail code, with the token transport', async (t) => {
@@ -211,12 +221,15 @@ t.test('the client: changeEmail(), then the mail code, with the token transport'
 
 t.test('an app whose find() does not see the new address yet: the change completes, the session is renewed', async (t) => {
   const seen: Array<[string, string]> = []
-  const { a } = await world(t, { users: { find: (email) => (email === 'ada@example.com' ? { id: 'u1' } : null), changeEmail: (userId, email) => { seen.push([userId, email]) } } })
+  const { MemoryStore } = await import('../src/index.js')
+  const { a } = await world(t, { store: new MemoryStore(), otp: false, users: { find: (email) => (email === 'ada@example.com' ? { id: 'u1' } : null), changeEmail: (userId, email) => { seen.push([userId, email]) } } })
   const before = sink.messages.length
   const jar = await signIn(a, 'ada@example.com')
   await send(a.app, jar, { method: 'POST', url: '/auth/email', payload: { email: 'later@example.com' } })
   const mail = (await sink.waitFor(before + 2)).find((m) => m.envelope.to[0] === 'later@example.com')
-  t.equal((await send(a.app, jar, { method: 'POST', url: '/auth/verify', payload: { token: linkIn(mail) } })).statusCode, 200)
+  t.equal(codeIn(mail), '', 'no code in the mail with otp off')
+  const form = await send(a.app, jar, { method: 'POST', url: '/auth/verify', payload: `token=${linkIn(mail)}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+  t.same([form.statusCode, form.headers.location], [303, '/'], 'the page form lands on redirectTo')
   t.same(seen, [['u1', 'later@example.com']])
   t.match((await send(a.app, jar, { method: 'GET', url: '/auth/session' })).json(), { user: { id: 'u1' } })
 })

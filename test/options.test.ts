@@ -125,3 +125,10 @@ t.test('null values are named as null; long strings by their length', async (t) 
   t.match((err as Error).message, /a string of 81 characters/)
   await app.close()
 })
+
+t.test('accountUrl and emailChange.maxAge are checked at boot', async (t) => {
+  const { build } = await import('./helpers/app.js')
+  await t.rejects(build({ accountUrl: 'https://evil.example/account' }), { code: 'FST_MAGIC_LINK_OPTIONS', message: /`accountUrl`/ })
+  await t.rejects(build({ emailChange: { maxAge: 'soon' as never } }), { code: 'FST_MAGIC_LINK_OPTIONS', message: /`emailChange\.maxAge`/ })
+  await t.rejects(build({ users: { find: () => null, changeEmail: 'yes' as never } }), { code: 'FST_MAGIC_LINK_OPTIONS', message: /`users\.changeEmail`/ })
+})

@@ -130,3 +130,18 @@ t.test('waitForSession resolves only once a verifyLink that completed the login 
   t.same(waited.r, { status: 'approved', redirectTo: '/' })
   t.type(waited.access, 'string', 'the tokens were stored when waitForSession resolved')
 })
+
+t.test('reauthenticate(): a fresh proof in token mode', async (t) => {
+  const a = await serve(t)
+  const client = createClient({ baseUrl: a.baseUrl, transport: 'token' })
+  await client.login('known@example.com')
+  await client.verifyCode((await a.mails(1))[0]?.ctx?.otp as string)
+  const first = await client.session()
+  a.clock.advance(61_000)
+  const started = await client.reauthenticate()
+  t.match(started, { matchCode: /^[A-Z]{3}-[A-Z]{3}$/ })
+  await client.verifyCode((await a.mails(2))[1]?.ctx?.otp as string)
+  const second = await client.session()
+  t.not(second?.session.id, first?.session.id, 'a new session')
+  t.equal(second?.session.authTime, a.clock.now, 'proved now')
+})

@@ -266,5 +266,6 @@ t.test('bearerToken reads RFC 6750 headers only', async (t) => {
   t.equal(bearerToken('Bearer'), null)
   t.equal(bearerToken('Bearerx abc'), null)
   t.equal(bearerToken('Basic abcdefg'), null)
+  t.equal(bearerToken('Bearex abc'), null, 'a six-letter scheme that is not Bearer')
   t.equal(bearerToken(`Bearer ${'a'.repeat(9000)}`), null, 'too long')
 })
