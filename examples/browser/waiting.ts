@@ -1,21 +1,11 @@
 /**
- * "Check your mail", shared by the login page and the signed-in page's "Confirm it's you"
- * (the HTML is `waitingHtml` in examples/lib/site.ts): the match code for another device,
- * `waitForSession()` (the link opened anywhere, or approved on another device) alongside
- * `verifyCode()` (the 6-digit code from the mail).
+ * "Check your mail", shared by the login page and the signed-in page's "Confirm it's you" and
+ * "Check your new mailbox" (the HTML is `waitingHtml` in examples/lib/site.ts): the match code
+ * for another device, `waitForSession()` (the link opened anywhere, or approved on another
+ * device) alongside `verifyCode()` (the 6-digit code from the mail).
  */
 import type { LoginResult, MagicLinkClient } from '../../src/client/index.js'
 import { byId, explain, minutes, showError, t } from './dom.js'
-
-const match = byId('match')
-const status = byId('status')
-const expires = byId('expires')
-const matchbox = byId('matchbox')
-const codeArea = byId('code-area')
-const codeForm = byId<HTMLFormElement>('code-form')
-const code = byId<HTMLInputElement>('code')
-const codeButton = byId<HTMLButtonElement>('code-button')
-const codeError = byId('code-error')
 
 export interface WaitingOptions {
   /** What `#status` says once this browser holds the session: after the poll, and after the code. */
@@ -32,7 +22,20 @@ export interface WaitingOptions {
   over? (error: unknown): void
 }
 
-/** One wait: the login (or confirmation) this page started last. */
+/** A wait in progress. */
+export interface Wait {
+  /** Stops showing it and stops polling. */
+  cancel (): void
+  /**
+   * Settles when the waiting poll has ended. After the mail code, the poll still hears
+   * "completed" once, and that answer clears the binding cookie: a page that starts another
+   * flow right after (a new `POST /auth/email` after "Confirm it's you") waits for it first, or
+   * the clearing could land on the new flow's cookie, which has the same name.
+   */
+  ended: Promise<void>
+}
+
+/** One wait: the login (or confirmation) this block started last. */
 interface Attempt {
   client: MagicLinkClient
   o: WaitingOptions
@@ -45,89 +48,119 @@ interface Attempt {
   finished: boolean
 }
 
-let current: Attempt | null = null
-
-function setStatus (text: string, kind: 'wait' | 'ok' | 'err'): void {
-  status.textContent = text
-  status.className = kind === 'wait' ? 'status' : `status ${kind}`
+/** One "check your mail" block of the page. */
+export interface Waiting {
+  /**
+   * Shows `started` (the match code, how long the mail works) and waits for the link, another
+   * device's approval or the code typed here. A wait started earlier in this block is dropped.
+   */
+  start (client: MagicLinkClient, started: LoginResult, o: WaitingOptions): Wait
 }
 
-function finish (a: Attempt, redirectTo: string | null, text: string): void {
-  if (a.finished) return
-  a.finished = true
-  setStatus(text, 'ok')
-  codeArea.hidden = true
-  a.o.done(redirectTo)
-}
+/** The block whose ids start with `prefix` (`''`: `#match`, `#code`…; `'email-'`: `#email-match`…). */
+export function waitingBlock (prefix = ''): Waiting {
+  const el = <T extends HTMLElement = HTMLElement>(id: string): T => byId<T>(prefix + id)
+  const match = el('match')
+  const status = el('status')
+  const expires = el('expires')
+  const matchbox = el('matchbox')
+  const codeArea = el('code-area')
+  const codeForm = el<HTMLFormElement>('code-form')
+  const code = el<HTMLInputElement>('code')
+  const codeButton = el<HTMLButtonElement>('code-button')
+  const codeError = el('code-error')
 
-/** It ended without a session: say why, and hide what no longer works. */
-function over (a: Attempt, error: unknown): void {
-  if (a.finished) return
-  a.finished = true
-  setStatus(explain(error), 'err')
-  for (const el of [matchbox, codeArea, expires]) el.hidden = true
-  a.o.over?.(error)
-}
+  let current: Attempt | null = null
 
-async function poll (a: Attempt): Promise<void> {
-  try {
-    const { redirectTo } = await a.client.waitForSession({ signal: a.controller.signal })
-    finish(a, redirectTo, a.o.approved)
-  } catch (error) {
+  function setStatus (text: string, kind: 'wait' | 'ok' | 'err'): void {
+    status.textContent = text
+    status.className = kind === 'wait' ? 'status' : `status ${kind}`
+  }
+
+  function finish (a: Attempt, redirectTo: string | null, text: string): void {
     if (a.finished) return
-    if (a.checkingCode) {
-      a.endedMeanwhile = error
-      return
+    a.finished = true
+    setStatus(text, 'ok')
+    codeArea.hidden = true
+    a.o.done(redirectTo)
+  }
+
+  /** It ended without a session: say why, and hide what no longer works. */
+  function over (a: Attempt, error: unknown): void {
+    if (a.finished) return
+    a.finished = true
+    setStatus(explain(error), 'err')
+    for (const x of [matchbox, codeArea, expires]) x.hidden = true
+    a.o.over?.(error)
+  }
+
+  async function poll (a: Attempt): Promise<void> {
+    try {
+      const { redirectTo } = await a.client.waitForSession({ signal: a.controller.signal })
+      finish(a, redirectTo, a.o.approved)
+    } catch (error) {
+      if (a.finished) return
+      if (a.checkingCode) {
+        a.endedMeanwhile = error
+        return
+      }
+      const text = await a.o.elsewhere(error)
+      if (text !== null) return finish(a, null, text)
+      over(a, error)
     }
-    const text = await a.o.elsewhere(error)
-    if (text !== null) return finish(a, null, text)
-    over(a, error)
+  }
+
+  function cancel (a: Attempt): void {
+    a.finished = true
+    a.controller.abort()
+    if (current === a) current = null
+  }
+
+  codeForm.addEventListener('submit', (event) => {
+    event.preventDefault()
+    const a = current
+    if (a === null || a.finished) return
+    const value = code.value.replace(/\s+/g, '')
+    if (!/^\d{6}$/.test(value)) return showError(codeError, t('error.codeFormat'))
+    showError(codeError, null)
+    codeButton.disabled = true
+    // The waiting poll keeps running: aborting it would leave its long-poll on the server.
+    a.checkingCode = true
+    a.client.verifyCode(value).then(({ redirectTo }) => {
+      finish(a, redirectTo, a.o.codeAccepted)
+    }, (error: unknown) => {
+      a.checkingCode = false
+      codeButton.disabled = false
+      if (a.finished) return
+      if (a.endedMeanwhile !== null) return over(a, a.endedMeanwhile)
+      showError(codeError, explain(error))
+      code.select()
+    })
+  })
+
+  return {
+    start (client, started, o) {
+      if (current !== null) cancel(current)
+      const a: Attempt = { client, o, controller: new AbortController(), checkingCode: false, endedMeanwhile: null, finished: false }
+      current = a
+      match.textContent = started.matchCode
+      expires.textContent = t('wait.expires', { duration: minutes(Math.round(started.expiresIn / 60)) })
+      for (const x of [matchbox, codeArea, expires]) x.hidden = false
+      setStatus(t('wait.waiting'), 'wait')
+      code.value = ''
+      codeButton.disabled = false
+      showError(codeError, null)
+      // A failed check in `elsewhere` (the network gone) ends the wait like any failure.
+      const ended = poll(a).catch((error: unknown) => { over(a, error) })
+      return { cancel: () => cancel(a), ended }
+    },
   }
 }
 
-/**
- * Shows `started` (the match code, how long the mail works) and waits for the link, another
- * device's approval or the code typed here. A wait started earlier on this page is dropped.
- */
-export function startWaiting (client: MagicLinkClient, started: LoginResult, o: WaitingOptions): { cancel (): void } {
-  if (current !== null) cancel(current)
-  const a: Attempt = { client, o, controller: new AbortController(), checkingCode: false, endedMeanwhile: null, finished: false }
-  current = a
-  match.textContent = started.matchCode
-  expires.textContent = t('wait.expires', { duration: minutes(Math.round(started.expiresIn / 60)) })
-  for (const el of [matchbox, codeArea, expires]) el.hidden = false
-  setStatus(t('wait.waiting'), 'wait')
-  code.value = ''
-  codeButton.disabled = false
-  showError(codeError, null)
-  void poll(a)
-  return { cancel: () => cancel(a) }
-}
+let first: Waiting | null = null
 
-function cancel (a: Attempt): void {
-  a.finished = true
-  a.controller.abort()
-  if (current === a) current = null
+/** `start` of the page's first block (ids without a prefix): the login page's, and "Confirm it's you". */
+export function startWaiting (client: MagicLinkClient, started: LoginResult, o: WaitingOptions): Wait {
+  first ??= waitingBlock()
+  return first.start(client, started, o)
 }
-
-codeForm.addEventListener('submit', (event) => {
-  event.preventDefault()
-  const a = current
-  if (a === null || a.finished) return
-  const value = code.value.replace(/\s+/g, '')
-  if (!/^\d{6}$/.test(value)) return showError(codeError, t('error.codeFormat'))
-  showError(codeError, null)
-  codeButton.disabled = true
-  // The waiting poll keeps running: aborting it would leave its long-poll on the server.
-  a.checkingCode = true
-  a.client.verifyCode(value).then(({ redirectTo }) => {
-    finish(a, redirectTo, a.o.codeAccepted)
-  }, (error: unknown) => {
-    a.checkingCode = false
-    codeButton.disabled = false
-    if (a.finished) return
-    if (a.endedMeanwhile !== null) return over(a, a.endedMeanwhile)
-    showError(codeError, explain(error))
-    code.select()
-  })
-})

@@ -176,6 +176,8 @@ input {
   background: transparent; color: inherit; font: inherit;
 }
 [dir="rtl"] input[dir="ltr"] { text-align: end; }
+/* An address in a sentence ("as you@example.com") breaks anywhere rather than widen a phone's page. */
+strong[dir="ltr"] { overflow-wrap: anywhere; }
 input:focus-visible, button:focus-visible, a:focus-visible { outline: 3px solid var(--ring); outline-offset: 2px; }
 button {
   display: inline-flex; align-items: center; justify-content: center; gap: 8px; width: 100%; margin-top: 12px;
@@ -203,7 +205,7 @@ button.danger { color: var(--err); }
 @media (prefers-reduced-motion: reduce) { .status::before { animation: none; } }
 .divider { display: flex; align-items: center; gap: 12px; margin: 22px 0 0; color: var(--muted); font-size: 13px; }
 .divider::before, .divider::after { content: ""; flex: 1; height: 1px; background: var(--line); }
-#code { font: 600 22px/1.2 ui-monospace, Menlo, Consolas, monospace; letter-spacing: .3em; text-align: center; }
+#code, #email-code { font: 600 22px/1.2 ui-monospace, Menlo, Consolas, monospace; letter-spacing: .3em; text-align: center; }
 .dev { margin: 16px 0 0; padding: 10px 14px; border: 1px dashed var(--line); border-radius: 10px; background: var(--warn-bg); font-size: 14px; }
 .list { list-style: none; margin: 0; padding: 0; border: 1px solid var(--line); border-radius: 12px; }
 /* On a phone the row's button goes under its text rather than squeezing it. */
@@ -220,8 +222,12 @@ button.danger { color: var(--err); }
 .mail pre { margin: 8px 0 0; padding: 12px; border-radius: 8px; background: var(--bg); white-space: pre-wrap; word-break: break-word; font-size: 13px; }
 .mail details summary { cursor: pointer; color: var(--muted); font-size: 14px; }
 .restart { margin: 18px 0 0; }
-/* The signed-in page's sensitive action and its "Confirm it's you" panel. */
-.data h2 { margin-top: 32px; }
+/* The signed-in page's sensitive actions (the address, the data) and their panels. */
+.email h2, .data h2 { margin-top: 32px; }
+/* The new address and its button side by side; on a phone the button goes under the field. */
+.field-row { display: flex; flex-wrap: wrap; gap: 10px; }
+.field-row input { flex: 1 1 16rem; width: auto; min-width: 0; }
+.field-row button { flex: none; }
 .data > .status { margin-top: 12px; }
 .confirm { margin: 18px 0 0; padding: 20px; border: 1px solid var(--line); border-inline-start: 4px solid var(--accent); border-radius: 12px; }
 .confirm h3 { margin: 0 0 8px; font-size: 18px; line-height: 1.3; }

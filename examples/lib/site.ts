@@ -47,6 +47,13 @@ export function sameOriginPath (value: unknown, origin: string): string | null {
 const RECENT_LOGIN_MINUTES = 5
 const RECENT_LOGIN = `${RECENT_LOGIN_MINUTES}m`
 
+/**
+ * How recent a sign-in must be to move the account to another address (the plugin's
+ * `emailChange.maxAge`, its default): older, `POST /auth/email` answers
+ * `FST_MAGIC_LINK_REAUTH_REQUIRED` and the page asks "Confirm it's you" first.
+ */
+const EMAIL_CHANGE_MINUTES = 10
+
 /** A length of time in minutes for people, in the page's language ("5 minutes", "5 Minuten", "5 分"). */
 function minutes (locale: Locale, n: number): string {
   return new Intl.NumberFormat(locale, { style: 'unit', unit: 'minute', unitDisplay: 'long' }).format(n)
@@ -82,6 +89,8 @@ export async function createSite (o: SiteOptions): Promise<FastifyInstance> {
     locale: { resolve: (request) => request.cookies[LANG_COOKIE] },
     // Browsers use the cookie; `npm run example:cli` signs in from a terminal with tokens.
     session: { transports: ['cookie', 'token'] },
+    // With `users.changeEmail` (memoryUsers), the signed-in page can change the address.
+    emailChange: { maxAge: `${EMAIL_CHANGE_MINUTES}m` },
     ...o.magicLink,
     users: memoryUsers(),
   })
@@ -188,24 +197,25 @@ ${dev ? `<p class="dev">${text(c, 'dev.note', {}, { outbox: outboxLink })}</p>` 
 }
 
 /**
- * "Check your mail", shared by the login page and the signed-in page's "Confirm it's you": the
- * match code for another device, the waiting status, and the mail's 6-digit code
- * (examples/browser/waiting.ts drives it).
+ * "Check your mail", shared by the login page, the signed-in page's "Confirm it's you" and its
+ * "Check your new mailbox": the match code for another device, the waiting status, and the
+ * mail's 6-digit code (examples/browser/waiting.ts drives it). `id` prefixes the ids, for a
+ * second one on the same page (`email-` → `#email-match`, `#email-code`, …).
  */
-function waitingHtml (c: PageContext, codeButton: 'wait.codeButton' | 'reauth.codeButton'): string {
-  return `  <div class="matchbox" id="matchbox">
+function waitingHtml (c: PageContext, codeButton: 'wait.codeButton' | 'reauth.codeButton' | 'email.codeButton', id = ''): string {
+  return `  <div class="matchbox" id="${id}matchbox">
     <p class="muted">${text(c, 'wait.matchIntro')}</p>
-    <p class="match" id="match" dir="ltr" aria-label="${text(c, 'wait.matchLabel')}"></p>
+    <p class="match" id="${id}match" dir="ltr" aria-label="${text(c, 'wait.matchLabel')}"></p>
   </div>
-  <p class="status" id="status" role="status">${text(c, 'wait.waiting')}</p>
-  <p class="muted" id="expires"></p>
-  <div id="code-area">
+  <p class="status" id="${id}status" role="status">${text(c, 'wait.waiting')}</p>
+  <p class="muted" id="${id}expires"></p>
+  <div id="${id}code-area">
   <p class="divider">${text(c, 'wait.or')}</p>
-  <form id="code-form" novalidate>
-    <label for="code">${text(c, 'wait.codeLabel')}</label>
-    <input id="code" name="code" dir="ltr" inputmode="numeric" autocomplete="one-time-code" maxlength="6" pattern="[0-9]{6}" placeholder="000000" required>
-    <button id="code-button" type="submit">${text(c, codeButton)}</button>
-    <p class="error" id="code-error" role="alert" hidden></p>
+  <form id="${id}code-form" novalidate>
+    <label for="${id}code">${text(c, 'wait.codeLabel')}</label>
+    <input id="${id}code" name="code" dir="ltr" inputmode="numeric" autocomplete="one-time-code" maxlength="6" pattern="[0-9]{6}" placeholder="000000" required>
+    <button id="${id}code-button" type="submit">${text(c, codeButton)}</button>
+    <p class="error" id="${id}code-error" role="alert" hidden></p>
   </form>
   </div>`
 }
@@ -221,7 +231,7 @@ function appPage (c: PageContext, email: string, expiresAt: Date, dev: boolean):
   <button id="logout" class="secondary" type="button">${text(c, 'app.signOut')}</button>
 </div>
 <h1>${text(c, 'app.heading')}</h1>
-<p>${text(c, 'app.as', {}, { email: `<strong dir="ltr">${escapeHtml(email)}</strong>` })}</p>
+<p>${text(c, 'app.as', {}, { email: `<strong id="current-email" dir="ltr">${escapeHtml(email)}</strong>` })}</p>
 <p class="muted" id="expires-at">${text(c, 'app.expires', {}, { date: timeHtml(expiresAt, dateTime(c.locale, expiresAt)) })}</p>
 <h2>${text(c, 'app.where')}</h2>
 <ul class="list" id="sessions"><li class="empty">${text(c, 'app.loading')}</li></ul>
@@ -229,6 +239,25 @@ function appPage (c: PageContext, email: string, expiresAt: Date, dev: boolean):
 <div class="actions">
   <button id="logout-all" class="secondary danger" type="button">${text(c, 'app.signOutEverywhere')}</button>
 </div>
+<section class="email" id="email" aria-labelledby="email-heading" data-max-age="${EMAIL_CHANGE_MINUTES * 60}">
+  <h2 id="email-heading">${text(c, 'email.heading')}</h2>
+  <p class="muted">${text(c, 'email.intro', { duration: minutes(c.locale, EMAIL_CHANGE_MINUTES) })}</p>
+  <form id="email-form" novalidate>
+    <label for="new-email">${text(c, 'email.label')}</label>
+    <div class="field-row">
+      <input id="new-email" name="email" type="email" dir="ltr" autocomplete="email" placeholder="${text(c, 'login.emailPlaceholder')}" required>
+      <button id="email-button" class="secondary" type="submit">${text(c, 'email.button')}</button>
+    </div>
+    <p class="error" id="email-error" role="alert" hidden></p>
+  </form>
+  <section class="confirm" id="email-wait" aria-labelledby="email-wait-heading" hidden>
+    <h3 id="email-wait-heading">${text(c, 'email.waitHeading')}</h3>
+    <p>${text(c, 'email.sentTo', {}, { email: '<strong id="email-sent-to" dir="ltr"></strong>' })}</p>
+${waitingHtml(c, 'email.codeButton', 'email-')}
+    ${dev ? `<p class="dev">${text(c, 'dev.note', {}, { outbox: outboxLink })}</p>` : ''}
+    <p class="restart"><button id="email-cancel" class="secondary" type="button">${text(c, 'reauth.cancel')}</button></p>
+  </section>
+</section>
 <section class="data" aria-labelledby="data-heading">
   <h2 id="data-heading">${text(c, 'data.heading')}</h2>
   <p class="muted">${text(c, 'data.intro', { duration: minutes(c.locale, RECENT_LOGIN_MINUTES) })}</p>

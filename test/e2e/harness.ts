@@ -86,6 +86,21 @@ export async function nextMailTo (outbox: DevOutbox, to: string, previous: Outbo
   }
 }
 
+/**
+ * The newest mail that `match` accepts, waiting up to `ms`: for mails `mailTo` cannot tell
+ * apart by their link alone (the address change's "already has an account" mail and the notice
+ * to the old address have none, as the "new sign-in" notice). `what` names it in the error.
+ */
+export async function findMail (outbox: DevOutbox, what: string, match: (mail: OutboxMail) => boolean, ms = 5000): Promise<OutboxMail> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    const mail = outbox.mails.find(match)
+    if (mail !== undefined) return mail
+    if (Date.now() > deadline) throw new Error(`no ${what} in the outbox`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
 /** A clock for the plugin's `now` option: it stands still, and moves only when a test moves it. */
 export class TestClock {
   #ms: number
