@@ -393,3 +393,9 @@ t.test('top-level functions use a default same-origin client on the global fetch
   const otp = (await a.mails(2))[1]?.ctx?.otp as string
   t.same(await verifyCode(otp), { status: 'approved', redirectTo: '/' })
 })
+
+t.test('a REAUTH_REQUIRED answer carries maxAge to the caller', async (t) => {
+  const client = createClient({ fetch: scripted([() => json(401, { statusCode: 401, code: 'FST_MAGIC_LINK_REAUTH_REQUIRED', error: 'Unauthorized', message: 'fresh sign-in needed', maxAge: 600 })]) })
+  const error = await client.reauthenticate().catch((e: unknown) => e)
+  t.match(error, { code: 'FST_MAGIC_LINK_REAUTH_REQUIRED', status: 401, maxAge: 600, attemptsLeft: undefined })
+})

@@ -240,6 +240,7 @@ function failure (a: Answer): MagicLinkClientError {
   return new MagicLinkClientError(code, message, a.status, undefined, {
     ...(typeof b.reason === 'string' ? { reason: b.reason } : {}),
     ...(typeof b.attemptsLeft === 'number' ? { attemptsLeft: b.attemptsLeft } : {}),
+    ...(typeof b.maxAge === 'number' ? { maxAge: b.maxAge } : {}),
   })
 }
 

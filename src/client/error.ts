@@ -17,6 +17,7 @@ export type MagicLinkClientErrorCode =
   | 'http_error'
   | 'FST_MAGIC_LINK_BAD_REQUEST'
   | 'FST_MAGIC_LINK_UNAUTHORIZED'
+  | 'FST_MAGIC_LINK_REAUTH_REQUIRED'
   | 'FST_MAGIC_LINK_FORBIDDEN_ORIGIN'
   | 'FST_MAGIC_LINK_INVALID_TOKEN'
   | 'FST_MAGIC_LINK_INVALID_CODE'
@@ -38,6 +39,8 @@ export class MagicLinkClientError extends Error {
   readonly reason: string | undefined
   /** With a counted wrong code (`FST_MAGIC_LINK_INVALID_CODE`): the attempts left. Otherwise undefined. */
   readonly attemptsLeft: number | undefined
+  /** With `FST_MAGIC_LINK_REAUTH_REQUIRED`: how recent (seconds) a sign-in the route needs. Otherwise undefined. */
+  readonly maxAge: number | undefined
 
   /**
    * @param code what went wrong
@@ -46,13 +49,14 @@ export class MagicLinkClientError extends Error {
    * @param cause the underlying error (a `fetch` rejection, the abort reason)
    * @param detail the server's stable `reason` and `attemptsLeft`, when it sent them
    */
-  constructor (code: MagicLinkClientErrorCode, message: string, status = 0, cause?: unknown, detail: { reason?: string, attemptsLeft?: number } = {}) {
+  constructor (code: MagicLinkClientErrorCode, message: string, status = 0, cause?: unknown, detail: { reason?: string, attemptsLeft?: number, maxAge?: number } = {}) {
     super(message, cause === undefined ? undefined : { cause })
     this.name = 'MagicLinkClientError'
     this.code = code
     this.status = status
     this.reason = detail.reason
     this.attemptsLeft = detail.attemptsLeft
+    this.maxAge = detail.maxAge
   }
 }
 
