@@ -25,8 +25,8 @@ import { Translator } from '../../src/i18n/index.js'
 import { BRAND } from '../../examples/lib/html.js'
 import { catalogs, textsOf, type Locale } from '../../examples/lib/messages.js'
 import {
-  askForLink, clickMailLink, desktopUserAgent, e2eSuite, ENGLISH_LOGIN, findMail, heading, nextMailTo, sessionsListed, settled, TestClock,
-  type Device, type LoginTexts, type Shots, type Site,
+  signInWithCode, clickMailLink, desktopUserAgent, e2eSuite, findMail, heading, nextMailTo, sessionsListed, settled, TestClock,
+  type Device, type Shots, type Site,
 } from './harness.js'
 
 const MINUTE = 60_000
@@ -55,23 +55,6 @@ async function liveSession (d: Device): Promise<SessionView> {
   return s
 }
 
-function loginTexts (L: Locale): LoginTexts {
-  if (L === 'en') return ENGLISH_LOGIN
-  return { heading: catalogs[L]['login.heading'], waitHeading: catalogs[L]['wait.heading'], waiting: catalogs[L]['wait.waiting'] }
-}
-
-/** Signs in on a new tab of `d` with the mail's code typed on the login page; the tab ends on /app. */
-async function signIn (t: Test, site: Site, d: Device, email: string, shots: Shots, L: Locale = 'en'): Promise<Page> {
-  const page = await d.tab()
-  const before = site.outbox.mails.find((m) => m.to === email && m.link !== null)
-  await askForLink(t, page, email, shots, loginTexts(L), { shots: false })
-  const { code } = await nextMailTo(site.outbox, email, before)
-  if (code === null) throw new Error('no code in the mail')
-  await page.fill('#code', code)
-  await Promise.all([page.waitForURL(`${site.origin}/app`), page.click('#code-button')])
-  await sessionsListed(page)
-  return page
-}
 
 /** The address /app says the person is signed in as. */
 async function shownAddress (page: Page): Promise<string> {
@@ -143,10 +126,10 @@ await e2eSuite(t, {
     const newAddress = 'moved.link@example.org'
     const laptop = await newLaptop()
     const other = await newLaptop()
-    const app = await signIn(t, site, laptop, oldAddress, shots)
+    const app = await signInWithCode(t, site, laptop, oldAddress, shots)
     // A second mail to the same address waits for the mail interval (60 s) of the test clock.
     clock.advance(MINUTE + 1000)
-    const otherApp = await signIn(t, site, other, oldAddress, shots)
+    const otherApp = await signInWithCode(t, site, other, oldAddress, shots)
     const first = await liveSession(laptop)
     const second = await liveSession(other)
     t.not(second.id, first.id, 'two sessions of the same user, in two browser contexts')
@@ -226,7 +209,7 @@ await e2eSuite(t, {
     const oldAddress = 'change.code@example.com'
     const newAddress = 'moved.code@example.org'
     const laptop = await newLaptop()
-    const app = await signIn(t, site, laptop, oldAddress, shots)
+    const app = await signInWithCode(t, site, laptop, oldAddress, shots)
     const first = await liveSession(laptop)
     await askChange(t, site, app, newAddress)
     const { code } = await nextMailTo(site.outbox, newAddress, undefined)
@@ -256,12 +239,12 @@ await e2eSuite(t, {
     const taken = 'already.there@example.com'
     const mine = 'change.taken@example.com'
     const owner = await newLaptop()
-    await signIn(t, site, owner, taken, shots)
+    await signInWithCode(t, site, owner, taken, shots)
     const theirs = await liveSession(owner)
     // Past the taken address's mail interval (60 s), so the refusal is mailed.
     clock.advance(2 * MINUTE)
     const laptop = await newLaptop()
-    const app = await signIn(t, site, laptop, mine, shots)
+    const app = await signInWithCode(t, site, laptop, mine, shots)
     const before = await liveSession(laptop)
     const mailsBefore = site.outbox.mails.length
 
@@ -290,7 +273,7 @@ await e2eSuite(t, {
     const oldAddress = 'change.stale@example.com'
     const newAddress = 'moved.stale@example.org'
     const laptop = await newLaptop()
-    const app = await signIn(t, site, laptop, oldAddress, shots)
+    const app = await signInWithCode(t, site, laptop, oldAddress, shots)
     const first = await liveSession(laptop)
     clock.advance(11 * MINUTE)
     const previous = site.outbox.mails.find((m) => m.to === oldAddress && m.link !== null)
@@ -353,7 +336,7 @@ await e2eSuite(t, {
     const newAddress = 'moved.to.a.rather.long.address.ar@mail.example.org'
     const ex = catalogs.ar
     const laptop = await device({ userAgent: desktopUserAgent(browser), locale: 'ar' })
-    const app = await signIn(t, site, laptop, oldAddress, shots, 'ar')
+    const app = await signInWithCode(t, site, laptop, oldAddress, shots, 'ar')
     t.equal(await app.locator('#email-heading').innerText(), ex['email.heading'])
     t.equal(await app.locator('#email-button').innerText(), ex['email.button'])
     await app.fill('#new-email', newAddress)

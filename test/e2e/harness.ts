@@ -16,6 +16,7 @@ import type { FastifyInstance } from 'fastify'
 import type { MagicLinkOptions } from '../../src/index.js'
 import { createSite } from '../../examples/lib/site.js'
 import { DevOutbox, type OutboxMail } from '../../examples/lib/outbox.js'
+import { catalogs, type Locale } from '../../examples/lib/messages.js'
 import { freePort } from '../helpers/ports.js'
 
 export const CHROMIUM = '/usr/bin/chromium'
@@ -520,4 +521,23 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     t.match(SHOTS_DIR, /\/test\/e2e\/screenshots\/$/)
     t.equal(typeof whyNoBrowser(), existsSync(CHROMIUM) ? 'object' : 'string')
   })
+}
+
+/** The example's login-page texts in `L`, from its catalog. */
+export function loginTextsIn (L: Locale): LoginTexts {
+  if (L === 'en') return ENGLISH_LOGIN
+  return { heading: catalogs[L]['login.heading'], waitHeading: catalogs[L]['wait.heading'], waiting: catalogs[L]['wait.waiting'] }
+}
+
+/** Signs in on a new tab of `d` with the mail's code typed on the login page; the tab ends on /app. */
+export async function signInWithCode (t: Test, site: Site, d: Device, email: string, shots: Shots, L: Locale = 'en'): Promise<Page> {
+  const page = await d.tab()
+  const before = site.outbox.mails.find((m) => m.to === email && m.link !== null)
+  await askForLink(t, page, email, shots, loginTextsIn(L), { shots: false })
+  const { code } = await nextMailTo(site.outbox, email, before)
+  if (code === null) throw new Error('no code in the mail')
+  await page.fill('#code', code)
+  await Promise.all([page.waitForURL(`${site.origin}/app`), page.click('#code-button')])
+  await sessionsListed(page)
+  return page
 }

@@ -13,7 +13,7 @@ import t from 'tap'
 import type { Test } from 'tap'
 import { devices, type Download, type Page, type Response } from 'playwright-core'
 import { catalogs, type Locale } from '../../examples/lib/messages.js'
-import { askForLink, desktopUserAgent, e2eSuite, ENGLISH_LOGIN, heading, mailTo, nextMailTo, sessionsListed, submit, TestClock, type Device, type Shots, type LoginTexts, type Site } from './harness.js'
+import { signInWithCode, desktopUserAgent, e2eSuite, heading, mailTo, nextMailTo, sessionsListed, submit, TestClock, type Device, type Shots, type Site } from './harness.js'
 
 const MINUTE = 60_000
 const clock = new TestClock()
@@ -35,23 +35,6 @@ async function statusWithCookie (site: Site, sid: string): Promise<number> {
   return res.statusCode
 }
 
-function loginTexts (L: Locale): LoginTexts {
-  if (L === 'en') return ENGLISH_LOGIN
-  return { heading: catalogs[L]['login.heading'], waitHeading: catalogs[L]['wait.heading'], waiting: catalogs[L]['wait.waiting'] }
-}
-
-/** Signs in on a new tab of `d` with the mail's code typed on the login page; the tab ends on /app. */
-async function signIn (t: Test, site: Site, d: Device, email: string, shots: Shots, L: Locale = 'en'): Promise<Page> {
-  const page = await d.tab()
-  const before = site.outbox.mails.find((m) => m.to === email && m.link !== null)
-  await askForLink(t, page, email, shots, loginTexts(L), { shots: false })
-  const { code } = await nextMailTo(site.outbox, email, before)
-  if (code === null) throw new Error('no code in the mail')
-  await page.fill('#code', code)
-  await Promise.all([page.waitForURL(`${site.origin}/app`), page.click('#code-button')])
-  await sessionsListed(page)
-  return page
-}
 
 /**
  * Clicks "Download my data" with a session too old for it: the route answers 401
@@ -112,7 +95,7 @@ await e2eSuite(t, { now: clock.now }, ({ flow, site }) => {
   flow('reauth-link', 'sensitive action, session 6 minutes old: "Confirm it\'s you", the mail\'s link opened in this browser', ['401 /account/data'], async ({ t, shots, laptop: newLaptop }) => {
     const email = 'reauth.link@example.com'
     const laptop = await newLaptop()
-    const app = await signIn(t, site, laptop, email, shots)
+    const app = await signInWithCode(t, site, laptop, email, shots)
     const first = await sessionOf(laptop)
     t.equal(first.authTime, clock.now(), 'signed in: authTime is the clock')
     t.equal(first.method, 'code')
@@ -157,7 +140,7 @@ await e2eSuite(t, { now: clock.now }, ({ flow, site }) => {
   flow('reauth-code', 'sensitive action: fresh at sign-in; 6 minutes later the mail\'s code typed on the page', ['401 /account/data', '400 /auth/code', '400 /auth/poll'], async ({ t, shots, laptop: newLaptop }) => {
     const email = 'reauth.code@example.com'
     const laptop = await newLaptop()
-    const app = await signIn(t, site, laptop, email, shots)
+    const app = await signInWithCode(t, site, laptop, email, shots)
     const first = await sessionOf(laptop)
 
     // Just signed in: no confirmation asked.
@@ -207,7 +190,7 @@ await e2eSuite(t, { now: clock.now }, ({ flow, site }) => {
     const email = 'reauth.cross@example.com'
     const laptop = await newLaptop()
     const phone = await device({ ...devices['Pixel 7'] })
-    const app = await signIn(t, site, laptop, email, shots)
+    const app = await signInWithCode(t, site, laptop, email, shots)
     const first = await sessionOf(laptop)
 
     clock.advance(6 * MINUTE)
@@ -241,7 +224,7 @@ await e2eSuite(t, { now: clock.now }, ({ flow, site }) => {
   flow('reauth-ar', 'sensitive action in Arabic: "Confirm it\'s you" right to left, confirmed with the code', ['401 /account/data'], async ({ t, shots, browser, device }) => {
     const email = 'reauth.ar@example.com'
     const laptop = await device({ userAgent: desktopUserAgent(browser), locale: 'ar' })
-    const app = await signIn(t, site, laptop, email, shots, 'ar')
+    const app = await signInWithCode(t, site, laptop, email, shots, 'ar')
     t.equal(await app.locator('#data-button').innerText(), catalogs.ar['data.button'])
     clock.advance(6 * MINUTE)
     const previous = site.outbox.mails.find((m) => m.to === email && m.link !== null)
