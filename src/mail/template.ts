@@ -102,6 +102,12 @@ function page (t: Translator, brand: Brand, title: string, inner: string): strin
   ].join('\n')
 }
 
+/** "The link and the code work once and expire in 10 minutes." (without the code when there is none). */
+function lifetimeLine (w: ReturnType<typeof writer>, t: Translator, ctx: { expiresInMinutes: number, otp: string | null }): string {
+  const duration = t.duration(ctx.expiresInMinutes * 60_000)
+  return ctx.otp === null ? w('mail.login.lifetimeNoCode', { duration }) : w('mail.login.lifetime', { duration })
+}
+
 /** The support line of a text mail, or nothing. */
 const supportText = (t: Translator, brand: Brand): string[] =>
   brand.supportUrl === null ? [] : [`${t.text('mail.support')} ${brand.supportUrl}`, '']
@@ -117,8 +123,7 @@ export function renderDefaultMail (ctx: MailContext, t: Translator): RenderedMai
   const w = writer(t, ctx.brand)
   const subject = w('mail.login.subject')
   const requested = ctx.invite ? [] : [w('mail.login.requested', { device: t.device(ctx.device), when: t.at(ctx.requestedAt) })]
-  const duration = t.duration(ctx.expiresInMinutes * 60_000)
-  const lifetime = ctx.otp === null ? w('mail.login.lifetimeNoCode', { duration }) : w('mail.login.lifetime', { duration })
+  const lifetime = lifetimeLine(w, t, ctx)
   const intro = w('mail.login.intro', { email: ctx.email })
   const onlyYou = w('mail.login.onlyYou')
   const codeLine = w('mail.login.code')
@@ -204,8 +209,7 @@ export function renderChangeMail (ctx: ChangeMailContext & { link: string }, t: 
   const intro = w('mail.change.intro', { email: ctx.email })
   const open = w('mail.change.open')
   const codeLine = w('mail.change.code')
-  const duration = t.duration(ctx.expiresInMinutes * 60_000)
-  const lifetime = ctx.otp === null ? w('mail.login.lifetimeNoCode', { duration }) : w('mail.login.lifetime', { duration })
+  const lifetime = lifetimeLine(w, t, ctx)
   const ignore = w('mail.change.ignore')
   const text = [subject, '', intro, '', open, ctx.link, '', ...(ctx.otp === null ? [] : [codeLine, ctx.otp, '']), lifetime, '', ignore, '', ...supportText(t, ctx.brand)].join('\n')
   const html = page(t, ctx.brand, subject, [

@@ -8,9 +8,9 @@ import { describeUserAgent } from '../mail/user-agent.js'
 import type { MailSender } from '../mail/sender.js'
 import type { MagicLinkUser, ResolvedOptions } from '../options.js'
 import { pageContext, renderPage, type PageInput, type PageView, type Theme } from '../pages/index.js'
-import type { IssuedTokens, MagicLinkSession, SessionIds, SessionManager } from '../session/manager.js'
+import { userGroup, type IssuedTokens, type MagicLinkSession, type SessionIds, type SessionManager } from '../session/manager.js'
 import type { FlowWaiters } from './waiters.js'
-import type { MagicLinkStore, SignInMethod } from '../store/types.js'
+import type { MagicLinkStore, SessionRecord, SignInMethod } from '../store/types.js'
 
 /** Everything the route groups share. */
 export interface Core {
@@ -142,7 +142,8 @@ function varyOn (current: unknown, field: string): string {
 export function sendPage (core: Core, request: FastifyRequest, reply: FastifyReply, view: PageView): FastifyReply {
   const t = requestLocale(core, request)
   const now = new Date(core.o.now())
-  const nonce = randomBytes(16).toString('base64')
+  // Only a page of the app's own renderer uses a nonce; the plugin's pages allow their stylesheet by hash.
+  const nonce = core.o.render === null || core.o.render === undefined ? '' : randomBytes(16).toString('base64')
   const input: PageInput = { ...view, ...pageContext(t, { now, nonce, brand: core.o.brand, prefix: core.prefix, loginUrl: core.o.loginUrl }) }
   const html = renderPage(input, core.theme.style)
   const render = core.o.render
@@ -193,6 +194,11 @@ export function reauthRequired (reply: FastifyReply, maxAgeMs: number): FastifyR
   const seconds = Math.floor(maxAgeMs / 1000)
   const error = new errors.REAUTH_REQUIRED(seconds)
   return reply.code(401).send({ statusCode: 401, code: error.code, error: 'Unauthorized', message: error.message, maxAge: seconds })
+}
+
+/** The store record of a signed-in session (its address, device, …), or undefined once it is gone. */
+export async function sessionRecord (core: Core, session: { userId: string, id: string }): Promise<SessionRecord | undefined> {
+  return (await core.store.listSessions(userGroup(session.userId))).find((r) => r.id === session.id)
 }
 
 /** The user who completes a login: found, or created at first sign-in when `users.create` is set. */

@@ -4,7 +4,7 @@ import { normalizeEmail } from '../mail/address.js'
 import { noSession, userGroup, type SessionIds } from '../session/manager.js'
 import type { MagicLinkUser } from '../options.js'
 import type { FlowChange, SignInMethod } from '../store/types.js'
-import { deviceOf, fireHook, ipLimit, reauthRequired, requestLocale, startSession, translatorFor, type Core } from './context.js'
+import { deviceOf, fireHook, ipLimit, reauthRequired, requestLocale, sessionRecord, startSession, translatorFor, type Core } from './context.js'
 import { safeRedirect } from './redirect.js'
 import { flowAnswer, startFlow } from './request.js'
 import { emailBody } from './schemas.js'
@@ -28,7 +28,7 @@ export function emailRoutes (scope: FastifyInstance, core: Core): void {
     if (o.now() - s.authTime > o.emailChangeMaxAge) return reauthRequired(reply, o.emailChangeMaxAge)
     const address = normalizeEmail((request.body as { email: string }).email)
     if (!address.ok) throw new errors.BAD_REQUEST(`Invalid email address: ${address.reason}`)
-    const record = (await core.store.listSessions(userGroup(s.userId))).find((r) => r.id === s.id)
+    const record = await sessionRecord(core, s)
     // Only when the record expired or was revoked since this request's session was checked.
     /* c8 ignore next */
     if (record === undefined) throw new errors.UNAUTHORIZED()
@@ -64,7 +64,7 @@ export async function completeChange (
   const { o } = core
   const s = request.session
   if (s === null || s.id !== change.sessionId || s.userId !== change.userId) return null
-  const record = (await core.store.listSessions(userGroup(s.userId))).find((r) => r.id === s.id)
+  const record = await sessionRecord(core, s)
   // As above: the session ended between its check and this read.
   /* c8 ignore next */
   if (record === undefined) return null

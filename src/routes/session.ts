@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { errors } from '../errors.js'
 import { groupOf } from '../store/types.js'
 import { noSession, userGroup, type MagicLinkSession } from '../session/manager.js'
-import { fireHook, ipLimit, type Core } from './context.js'
+import { fireHook, ipLimit, sessionRecord, type Core } from './context.js'
 import { safeRedirect } from './redirect.js'
 import { startFlowFor } from './request.js'
 import { emptyBody, refreshBody, sessionParams } from './schemas.js'
@@ -66,7 +66,7 @@ export function sessionRoutes (scope: FastifyInstance, core: Core): void {
     ...ipLimit(core, 'request', (l) => ({ max: l.ipMax, timeWindow: l.ipWindow })),
   }, async (request, reply) => {
     const s = current(request)
-    const record = (await core.store.listSessions(userGroup(s.userId))).find((r) => r.id === s.id)
+    const record = await sessionRecord(core, s)
     // Only when the record expired or was revoked since this request's session was checked.
     /* c8 ignore next */
     if (record === undefined) throw new errors.UNAUTHORIZED()

@@ -7,7 +7,7 @@ import { flowGate } from '../store/flow-rules.js'
 import type { FlowRecord, InvalidReason } from '../store/types.js'
 import { userGroup } from '../session/manager.js'
 import {
-  bindingFor, deviceOf, fireHook, ipLimit, publishWhenSent, resolveUser, sendPage, splitToken, startSession, wantsHtml, type Core,
+  bindingFor, deviceOf, fireHook, ipLimit, publishWhenSent, resolveUser, sendPage, sessionRecord, splitToken, startSession, wantsHtml, type Core,
 } from './context.js'
 import { startFlowFor } from './request.js'
 import { completeChange } from './email.js'
@@ -18,9 +18,8 @@ async function liveSessionDevice (core: Core, flow: FlowRecord): Promise<string 
   if (flow.sessionId === null) return null
   const user = await core.o.users.find(flow.email)
   if (user === null) return null
-  const id = userGroup(user.id) + flow.sessionId
   const now = core.o.now()
-  const session = (await core.store.listSessions(userGroup(user.id))).find((s) => s.id === id)
+  const session = await sessionRecord(core, { userId: user.id, id: userGroup(user.id) + flow.sessionId })
   return session === undefined || session.expiresAt <= now || session.idleExpiresAt <= now ? null : session.device
 }
 
