@@ -49,12 +49,14 @@ export function createAdminApi (core: Core): MagicLinkApi {
   return {
     async revokeSession (id) {
       const done = await core.store.revokeSession(id)
-      core.sessions.forget([id])
+      // The user id is not known here; the session id names the user's group.
+      if (done) core.sessions.revoked([id], undefined, 'admin')
+      else core.sessions.markRevoked([id])
       return done
     },
     async revokeUserSessions (userId) {
       const ids = await core.store.revokeSessions(userGroup(userId))
-      core.sessions.forget(ids)
+      core.sessions.revoked(ids, userId, 'admin')
       return ids
     },
     async createLink (email, options = {}) {
@@ -69,7 +71,7 @@ export function createAdminApi (core: Core): MagicLinkApi {
         deliver: true,
         invite: true,
         mail: options.send === true,
-      })
+      }, 'invite', user?.id)
       return { link: flow.link, expiresAt: flow.expiresAt }
     },
     async listSessions (userId) {

@@ -18,6 +18,8 @@ export type {
 } from './options.js'
 export { messages, shippedLocales } from './i18n/index.js'
 export { escapeHtml } from './html.js'
+export { EVENT_CHANNEL, STORE_CHANNEL } from './events.js'
+export type { MagicLinkEvent, MagicLinkEventType, MagicLinkEventReasons, StoreTraceContext } from './events.js'
 export type { MagicLinkMessages, MessageKey, MessageValues, PluralForms } from './i18n/index.js'
 export type { Brand, DeadLinkKind, PageContext, PageError, PageModel, PageView } from './pages/index.js'
 export type { LinkReason } from './errors.js'

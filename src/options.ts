@@ -4,6 +4,7 @@ import { parseDuration, type Duration } from './duration.js'
 import { cookieSpec, type CookieSpec } from './cookies.js'
 import { MemoryStore } from './store/memory-store.js'
 import type { MagicLinkStore } from './store/types.js'
+import type { MagicLinkEvent } from './events.js'
 import type { MailContext, RenderedMail } from './mail/template.js'
 import { canonicalLocale, messages as shipped, shippedLocales } from './i18n/index.js'
 import { en } from './i18n/en.js'
@@ -194,6 +195,14 @@ export interface HooksOptions {
   onLogout?: (event: LogoutEvent) => void | Promise<void>
   /** A mail could not be sent. The error never carries the link. */
   onMailError?: (error: unknown, event: { email: string, kind: MailKind }) => void | Promise<void>
+  /**
+   * Every flow and session transition, as also published on `diagnostics_channel`
+   * `'fastify-magic-link:event'` (see {@link MagicLinkEvent}): public ids only, never an
+   * address, a token, a code or a cookie. Called synchronously, after the transition; what it
+   * throws or rejects is logged and changes no response. Default: none (and then, with no
+   * channel subscriber either, no event is built).
+   */
+  onEvent?: (event: MagicLinkEvent) => void | Promise<void>
 }
 
 /** Options of the plugin. */
@@ -471,7 +480,7 @@ export function resolveOptions (raw: MagicLinkOptions): ResolvedOptions {
 
   const hooks = raw.hooks ?? {}
   if (typeof hooks !== 'object') fail('hooks', 'an object', raw.hooks)
-  for (const name of ['onLoginRequested', 'onLogin', 'onLogout', 'onMailError'] as const) fn(`hooks.${name}`, hooks[name])
+  for (const name of ['onLoginRequested', 'onLogin', 'onLogout', 'onMailError', 'onEvent'] as const) fn(`hooks.${name}`, hooks[name])
   const beforeRequest = fn('beforeRequest', raw.beforeRequest)
   const notifyNewSignIn = raw.notifyNewSignIn ?? true
   if (typeof notifyNewSignIn !== 'boolean') fail('notifyNewSignIn', 'a boolean', raw.notifyNewSignIn)

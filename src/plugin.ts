@@ -19,6 +19,7 @@ import { FlowWaiters } from './routes/waiters.js'
 import { createAdminApi } from './admin.js'
 import { noSession, SessionManager, setSessionError, type MagicLinkSession } from './session/manager.js'
 import { guardStore } from './store/guard.js'
+import { EventBus } from './events.js'
 import './augment.js'
 import './types.js'
 
@@ -44,7 +45,8 @@ async function magicLink (fastify: FastifyInstance, raw: MagicLinkOptions): Prom
   const store = guardStore(o.store, o.storeTimeout, {
     onFailure: (method, error) => fastify.log.warn({ method, err: { message: error instanceof Error ? error.message : String(error) } }, 'fastify-magic-link: store call failed'),
   })
-  const sessions = new SessionManager(o, store)
+  const events = new EventBus(o.hooks.onEvent, o.now, fastify.log)
+  const sessions = new SessionManager(o, store, events)
   // Where the routes really are: `prefix` under the prefix of the scope the plugin is registered
   // in (`/api` + `/auth`), so links, forms and redirects follow them.
   const prefix = fastify.prefix.replace(/\/+$/, '') + o.prefix
@@ -53,10 +55,11 @@ async function magicLink (fastify: FastifyInstance, raw: MagicLinkOptions): Prom
     prefix,
     store,
     sessions,
-    mail: new MailSender(o, fastify.log, (locale) => translatorFor(core, locale)),
+    mail: new MailSender(o, fastify.log, (locale) => translatorFor(core, locale), events),
     waiters: new FlowWaiters(),
     theme: createTheme(o.brand),
     translators: translatorsOf(o),
+    events,
   }
 
   fastify.decorateRequest('session', null)
@@ -67,7 +70,10 @@ async function magicLink (fastify: FastifyInstance, raw: MagicLinkOptions): Prom
   // token is refused, never refreshed (that is `POST /refresh`'s job).
   const bearer = (request: FastifyRequest, header: string, done: (error?: Error) => void): void => {
     const token = bearerToken(header)
-    if (token === null) return done()
+    if (token === null) {
+      events.emit('session.rejected', { reason: 'invalid' })
+      return done()
+    }
     const hit = sessions.lookupBearer(token)
     if (hit !== undefined) {
       request.session = hit
@@ -118,7 +124,7 @@ async function magicLink (fastify: FastifyInstance, raw: MagicLinkOptions): Prom
     return (request, reply, done) => {
       if (request.session === null) return done(noSession(request))
       if (o.now() - request.session.authTime <= ms) return done()
-      reauthRequired(reply, ms)
+      reauthRequired(core, request.session, reply, ms)
     }
   })
   fastify.decorate('magicLink', createAdminApi(core))

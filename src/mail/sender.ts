@@ -6,6 +6,10 @@ import {
   type ChangedNoticeContext, type ChangeMailContext, type MailContext, type NoticeContext, type RenderedMail,
 } from './template.js'
 import type { MailKind } from '../options.js'
+import type { EventBus } from '../events.js'
+
+/** The public ids a mail's events carry. */
+export interface MailIds { flowId?: string, userId?: string, sessionId?: string }
 
 /**
  * Sends mail off the request path: `POST /request` never waits on SMTP (SECURITY.md T12: a slow or
@@ -17,12 +21,14 @@ export class MailSender {
   readonly #log: FastifyBaseLogger
   readonly #pending = new Set<Promise<void>>()
   readonly #translator: (locale: string) => Translator
+  readonly #events: EventBus
 
   /** `translator` gives the messages and grammar of a mail's locale (one the app supports). */
-  constructor (options: ResolvedOptions, log: FastifyBaseLogger, translator: (locale: string) => Translator) {
+  constructor (options: ResolvedOptions, log: FastifyBaseLogger, translator: (locale: string) => Translator, events: EventBus) {
     this.#o = options
     this.#log = log
     this.#translator = translator
+    this.#events = events
   }
 
   async #render (ctx: MailContext): Promise<RenderedMail> {
@@ -30,10 +36,10 @@ export class MailSender {
   }
 
   /** Queues the login mail. */
-  login (ctx: MailContext): void {
+  login (ctx: MailContext, ids: MailIds): void {
     this.#queue('login', ctx.email, async () => {
       await this.#deliver(ctx.email, await this.#render(ctx), ctx)
-    }, ctx)
+    }, ids)
   }
 
   /**
@@ -49,28 +55,28 @@ export class MailSender {
   }
 
   /** Queues the "new sign-in" notice (cross-device login). */
-  notice (ctx: NoticeContext): void {
+  notice (ctx: NoticeContext, ids: MailIds): void {
     this.#queue('notice', ctx.email, async () => {
       await this.#deliver(ctx.email, renderSignInNotice(ctx, this.#translator(ctx.locale)), null)
-    }, null)
+    }, ids)
   }
 
   /**
    * Queues an address-change mail to the new address: the confirmation (`link` set), or, when
    * the address already has an account, the mail saying so.
    */
-  change (ctx: ChangeMailContext): void {
+  change (ctx: ChangeMailContext, ids: MailIds): void {
     this.#queue('change', ctx.email, async () => {
       const t = this.#translator(ctx.locale)
       await this.#deliver(ctx.email, ctx.link === null ? renderTakenMail(ctx, t) : renderChangeMail({ ...ctx, link: ctx.link }, t), null)
-    }, null)
+    }, ids)
   }
 
   /** Queues the notice to the old address after a change. */
-  changed (ctx: ChangedNoticeContext): void {
+  changed (ctx: ChangedNoticeContext, ids: MailIds): void {
     this.#queue('changed', ctx.email, async () => {
       await this.#deliver(ctx.email, renderChangedNotice(ctx, this.#translator(ctx.locale)), null)
-    }, null)
+    }, ids)
   }
 
   async #deliver (email: string, rendered: RenderedMail, ctx: MailContext | null): Promise<void> {
@@ -93,10 +99,12 @@ export class MailSender {
     }
   }
 
-  #queue (kind: MailKind, email: string, send: () => Promise<void>, _ctx: MailContext | null): void {
+  #queue (kind: MailKind, email: string, send: () => Promise<void>, ids: MailIds): void {
     const p = new Promise<void>((resolve) => setImmediate(resolve))
       .then(send)
+      .then(() => { this.#events.emit('mail.sent', { ...ids, reason: kind }) })
       .catch(async (error: unknown) => {
+        this.#events.emit('mail.failed', { ...ids, reason: kind })
         this.#log.error({ err: redact(error), kind }, 'fastify-magic-link: mail could not be sent')
         if (this.#o.hooks.onMailError !== undefined) {
           try {

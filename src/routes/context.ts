@@ -9,6 +9,7 @@ import type { MailSender } from '../mail/sender.js'
 import type { MagicLinkUser, ResolvedOptions } from '../options.js'
 import { pageContext, renderPage, type PageInput, type PageView, type Theme } from '../pages/index.js'
 import { userGroup, type IssuedTokens, type MagicLinkSession, type SessionIds, type SessionManager } from '../session/manager.js'
+import type { EventBus } from '../events.js'
 import type { FlowWaiters } from './waiters.js'
 import type { MagicLinkStore, SessionRecord, SignInMethod } from '../store/types.js'
 
@@ -25,6 +26,8 @@ export interface Core {
   theme: Theme
   /** One translator per supported locale. */
   translators: ReadonlyMap<string, Translator>
+  /** The `diagnostics_channel` events and `hooks.onEvent`. */
+  events: EventBus
 }
 
 /** One translator per supported locale, made once. */
@@ -181,7 +184,7 @@ export async function startSession (core: Core, previous: MagicLinkSession | nul
   // every instance. A session of another user is left alone.
   if (previous !== null && previous.userId === user.id && previous.id !== started.session.id) {
     await core.store.revokeSession(previous.id)
-    core.sessions.forget([previous.id])
+    core.sessions.revoked([previous.id], previous.userId, 'replaced')
   }
   return started
 }
@@ -190,7 +193,8 @@ export async function startSession (core: Core, previous: MagicLinkSession | nul
  * `401 FST_MAGIC_LINK_REAUTH_REQUIRED` with `maxAge` (seconds) in the body, sent directly so the
  * field survives whatever error handler the app has.
  */
-export function reauthRequired (reply: FastifyReply, maxAgeMs: number): FastifyReply {
+export function reauthRequired (core: Core, session: MagicLinkSession, reply: FastifyReply, maxAgeMs: number): FastifyReply {
+  core.events.emit('reauth.required', { sessionId: session.id, userId: session.userId })
   const seconds = Math.floor(maxAgeMs / 1000)
   const error = new errors.REAUTH_REQUIRED(seconds)
   return reply.code(401).send({ statusCode: 401, code: error.code, error: 'Unauthorized', message: error.message, maxAge: seconds })
@@ -251,6 +255,7 @@ export function ipLimit (core: Core, route: string, pick: (limits: Limits) => { 
         const reset = Math.max(1, Math.ceil(ttlMs / 1000))
         reply.header('x-ratelimit-limit', max).header('x-ratelimit-remaining', Math.max(0, max - count)).header('x-ratelimit-reset', reset)
         if (count <= max) return done()
+        core.events.emit('request.limited', { reason: 'ip' })
         reply.header('retry-after', reset)
         done(new errors.RATE_LIMITED(reset))
       }, done)

@@ -25,7 +25,7 @@ export function emailRoutes (scope: FastifyInstance, core: Core): void {
   }, async (request, reply) => {
     const s = request.session
     if (s === null) throw noSession(request)
-    if (o.now() - s.authTime > o.emailChangeMaxAge) return reauthRequired(reply, o.emailChangeMaxAge)
+    if (o.now() - s.authTime > o.emailChangeMaxAge) return reauthRequired(core, s, reply, o.emailChangeMaxAge)
     const address = normalizeEmail((request.body as { email: string }).email)
     if (!address.ok) throw new errors.BAD_REQUEST(`Invalid email address: ${address.reason}`)
     const record = await sessionRecord(core, s)
@@ -40,13 +40,13 @@ export function emailRoutes (scope: FastifyInstance, core: Core): void {
     const flow = await startFlow(core, {
       email: newEmail, redirectTo: safeRedirect(undefined, o.redirectAllow), device: deviceOf(request), deliver: true, invite: false, locale, mail: false,
       ...(change === undefined ? {} : { change }),
-    })
+    }, 'email-change', s.userId)
     // Within the new address's mail budget: its confirmation, or the "already has an account"
     // mail, which carries no link (its flow can never complete).
     if (flow.sent) {
       core.mail.change({
         email: newEmail, link: taken ? null : flow.link, otp: taken ? null : flow.otp, expiresInMinutes: Math.round(o.linkTtl / 60_000), locale, brand: o.brand,
-      })
+      }, { flowId: flow.flowId, userId: s.userId })
     }
     const token = o.session.tokenTransport && request.headers.authorization !== undefined
     return reply.code(202).send(flowAnswer(core, reply, flow, token))
@@ -70,14 +70,15 @@ export async function completeChange (
   if (record === undefined) return null
   await (o.users.changeEmail as NonNullable<typeof o.users.changeEmail>)(s.userId, newEmail, request)
   const revoked = await core.store.revokeSessions(userGroup(s.userId))
-  core.sessions.forget(revoked)
+  core.sessions.revoked(revoked, s.userId, 'email-change')
+  core.events.emit('email.changed', { userId: s.userId, sessionId: s.id })
   // This client's session is among them: it gets a fresh one, as a new sign-in would.
   const owner = await o.users.find(newEmail)
   // The plugin reads only `id`; an app whose `find` does not see the new address yet still gets a session.
   const user: MagicLinkUser = owner ?? ({ id: s.userId } as MagicLinkUser)
   const started = await startSession(core, null, reply, user, ids, newEmail, deviceOf(request), token, method)
   const t = translatorFor(core, owner?.locale, requestLocale(core, request).locale)
-  core.mail.changed({ email: record.email, newEmail, at: new Date(o.now()), accountUrl: `${o.origin}${o.accountUrl}`, locale: t.locale, brand: o.brand })
+  core.mail.changed({ email: record.email, newEmail, at: new Date(o.now()), accountUrl: `${o.origin}${o.accountUrl}`, locale: t.locale, brand: o.brand }, { userId: s.userId })
   fireHook(request, 'onLogout', o.hooks.onLogout, { userId: s.userId, sessionIds: revoked, request })
   return started
 }

@@ -3,6 +3,7 @@ import { normalizeOtp, sha256 } from '../crypto.js'
 import { errors, invalidToken, wrongCode } from '../errors.js'
 import type { ClaimResult, FlowOutcomeBase } from '../store/types.js'
 import { completeChange } from './email.js'
+import { codeDenied } from './verify.js'
 import type { SessionIds } from '../session/manager.js'
 import { bindingFrom, clearBinding, deviceOf, fireHook, ipLimit, publishWhenSent, requestLocale, resolveUser, startSession, translatorFor, type Core } from './context.js'
 import { codeBody, pollBody, pollQuery } from './schemas.js'
@@ -16,8 +17,9 @@ function binding (core: Core, request: FastifyRequest): { flowId: string, pollHa
 }
 
 /** Issues the session of a completed login on the asking device: a cookie, or tokens to an app. */
-async function finish (core: Core, request: FastifyRequest, reply: FastifyReply, ids: SessionIds, r: FlowOutcomeBase, crossDevice: boolean, token: boolean): Promise<FastifyReply | null> {
+async function finish (core: Core, request: FastifyRequest, reply: FastifyReply, flowId: string, ids: SessionIds, r: FlowOutcomeBase, crossDevice: boolean, token: boolean): Promise<FastifyReply | null> {
   const method = crossDevice ? 'cross-device' : 'code'
+  core.events.emit('flow.claimed', { flowId, reason: method })
   if (r.change !== undefined) {
     // An address change confirmed: only the session that asked gets anything.
     const changed = await completeChange(core, request, reply, r.change, r.email, ids, token, method)
@@ -39,7 +41,7 @@ async function finish (core: Core, request: FastifyRequest, reply: FastifyReply,
     core.mail.notice({
       email: r.email, device, at: new Date(core.o.now()), appName: core.o.brand.name, sessionsUrl: `${core.o.origin}${core.o.accountUrl}`,
       locale: t.locale, brand: core.o.brand, messages: t.messages,
-    })
+    }, { flowId, userId: user.id, sessionId: session.id })
   }
   return reply.code(200).send({ status: 'approved', ...tokens, redirectTo: r.redirectTo })
 }
@@ -80,7 +82,7 @@ export function pollRoutes (scope: FastifyInstance, core: Core): void {
       case 'slow_down':
         return reply.code(400).send({ error: 'slow_down', error_description: 'Polling too fast', interval: r.interval })
       case 'claimed': {
-        const done = await finish(core, request, reply, ids, r, true, token)
+        const done = await finish(core, request, reply, flowId, ids, r, true, token)
         if (done !== null) return done
         return reply.code(403).send({ error: 'access_denied', error_description: 'No account for this address' })
       }
@@ -107,20 +109,31 @@ export function pollRoutes (scope: FastifyInstance, core: Core): void {
     if (!o.otp) throw new errors.INVALID_CODE()
     const { flowId, pollHash, token } = binding(core, request)
     const otp = normalizeOtp((request.body as { code: string }).code)
-    if (otp === null) throw new errors.INVALID_CODE()
+    if (otp === null) {
+      core.events.emit('code.failed', { flowId, reason: 'malformed' })
+      throw new errors.INVALID_CODE()
+    }
     const ids = core.sessions.newIds()
     const r = await core.store.codeFlow(flowId, {
       now: o.now(), pollHash, otpHash: sha256(otp), device: deviceOf(request), maxAttempts: o.maxAttempts, maxAddressFailures: o.maxAddressFailures, sessionId: ids.hash,
     })
     if (r.result === 'signed_in') {
-      const done = await finish(core, request, reply, ids, r, false, token)
+      const done = await finish(core, request, reply, flowId, ids, r, false, token)
       if (done !== null) {
         publishWhenSent(core, reply, flowId)
         return done
       }
       throw new errors.INVALID_CODE()
     }
-    if (r.result === 'invalid') throw invalidToken(r.reason)
-    throw wrongCode(r.result === 'wrong_code' ? r.attemptsLeft : 0)
+    if (r.result === 'invalid') {
+      core.events.emit('link.rejected', { flowId, reason: r.reason })
+      throw invalidToken(r.reason)
+    }
+    if (r.result === 'denied') {
+      codeDenied(core, flowId)
+      throw wrongCode(0)
+    }
+    core.events.emit('code.failed', { flowId, reason: 'wrong' })
+    throw wrongCode(r.attemptsLeft)
   })
 }

@@ -3,6 +3,7 @@ import { flowSecrets, hmac, matchCodeFor, normalizeMatchCode, otpCode, safeEqual
 import { errors } from '../errors.js'
 import { normalizeEmail } from '../mail/address.js'
 import { GROUP_LENGTH, groupOf, type FlowChange } from '../store/types.js'
+import type { MagicLinkEventReasons } from '../events.js'
 import { bindingOf, deviceOf, fireHook, ipLimit, requestLocale, setBinding, tokenTransport, translatorFor, type Core } from './context.js'
 import { requestBody } from './schemas.js'
 import { safeRedirect } from './redirect.js'
@@ -39,7 +40,7 @@ export interface StartedFlow {
  * (`deliver`: a real mail; otherwise a decoy that is rendered and dropped). The budget is spent
  * alike either way, so nothing that follows from it tells a known address from an unknown one.
  */
-export async function startFlow (core: Core, f: { email: string, redirectTo: string, device: string, deliver: boolean, invite: boolean, locale: string, mail?: boolean, change?: FlowChange }): Promise<StartedFlow> {
+export async function startFlow (core: Core, f: { email: string, redirectTo: string, device: string, deliver: boolean, invite: boolean, locale: string, mail?: boolean, change?: FlowChange }, why: MagicLinkEventReasons['request.accepted'], userId: string | undefined): Promise<StartedFlow> {
   const { o } = core
   const now = o.now()
   const { id, link: linkSecret, poll: pollSecret } = flowSecrets()
@@ -68,6 +69,8 @@ export async function startFlow (core: Core, f: { email: string, redirectTo: str
     minGapMs: o.rateLimit === false || f.invite ? 0 : o.rateLimit.emailInterval,
     perHour: o.rateLimit === false || f.invite ? Number.MAX_SAFE_INTEGER : o.rateLimit.emailPerHour,
   })
+  core.events.emit('request.accepted', { flowId, userId, reason: why })
+  if (!sent) core.events.emit('request.limited', { flowId, userId, reason: 'address' })
   // With `linkUrl`, the token rides in the fragment: browsers never send it to a server.
   const link = o.linkUrl === null
     ? `${o.origin}${core.prefix}/verify?token=${flowId}.${linkSecret}`
@@ -78,7 +81,7 @@ export async function startFlow (core: Core, f: { email: string, redirectTo: str
       email: f.email, link, otp, requestedAt: new Date(now), device: f.device, appName: o.brand.name, expiresInMinutes: Math.round(o.linkTtl / 60_000),
       locale: t.locale, brand: o.brand, messages: t.messages, invite: f.invite,
     }
-    if (sent && f.deliver) core.mail.login(ctx)
+    if (sent && f.deliver) core.mail.login(ctx, { flowId, userId })
     else core.mail.decoy(ctx)
   }
   return { flowId, link, binding: `${flowId}.${pollSecret}`, matchCode: code, otp, expiresAt, sent }
@@ -130,12 +133,12 @@ export interface FlowAnswer { status: 'pending', interval: number, expiresIn: nu
  * same answer for known and unknown addresses; the mail goes out in the user's language, else
  * the request's.
  */
-export async function startFlowFor (core: Core, request: FastifyRequest, reply: FastifyReply, email: string, redirectTo: string, token = false): Promise<FlowAnswer> {
+export async function startFlowFor (core: Core, request: FastifyRequest, reply: FastifyReply, email: string, redirectTo: string, token = false, why: MagicLinkEventReasons['request.accepted'] = 'request'): Promise<FlowAnswer> {
   const { o } = core
   const user = await o.users.find(email)
   const known = user !== null
   const locale = translatorFor(core, user?.locale, requestLocale(core, request).locale).locale
-  const flow = await startFlow(core, { email, redirectTo, device: deviceOf(request), deliver: known || o.users.create !== undefined, invite: false, locale })
+  const flow = await startFlow(core, { email, redirectTo, device: deviceOf(request), deliver: known || o.users.create !== undefined, invite: false, locale }, why, user?.id)
   fireHook(request, 'onLoginRequested', o.hooks.onLoginRequested, { email, known, request })
   // Asked again within the mail interval: no new mail, so this browser keeps the flow it has
   // (no new cookie).

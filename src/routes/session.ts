@@ -20,15 +20,15 @@ export function sessionRoutes (scope: FastifyInstance, core: Core): void {
     return { user: { id: s.userId }, session: { id: s.id, createdAt: s.createdAt, expiresAt: s.expiresAt, authTime: s.authTime, method: s.method, data: s.data } }
   })
 
-  const signOut = async (request: FastifyRequest, reply: FastifyReply, ids: string[], s: MagicLinkSession): Promise<void> => {
-    core.sessions.forget(ids)
+  const signOut = async (request: FastifyRequest, reply: FastifyReply, ids: string[], s: MagicLinkSession, reason: 'logout' | 'logout-all' | 'sessions'): Promise<void> => {
+    core.sessions.revoked(ids, s.userId, reason)
     fireHook(request, 'onLogout', o.hooks.onLogout, { userId: s.userId, sessionIds: ids, request })
   }
 
   scope.post('/logout', { schema: { body: emptyBody } }, async (request, reply) => {
     const s = current(request)
     await core.store.revokeSession(s.id)
-    await signOut(request, reply, [s.id], s)
+    await signOut(request, reply, [s.id], s, 'logout')
     core.sessions.clearCookie(reply)
     return reply.code(204).send()
   })
@@ -36,7 +36,7 @@ export function sessionRoutes (scope: FastifyInstance, core: Core): void {
   scope.post('/logout-all', { schema: { body: emptyBody } }, async (request, reply) => {
     const s = current(request)
     const ids = await core.store.revokeSessions(userGroup(s.userId))
-    await signOut(request, reply, [...new Set([...ids, s.id])], s)
+    await signOut(request, reply, [...new Set([...ids, s.id])], s, 'logout-all')
     core.sessions.clearCookie(reply)
     return reply.code(204).send()
   })
@@ -71,7 +71,7 @@ export function sessionRoutes (scope: FastifyInstance, core: Core): void {
     /* c8 ignore next */
     if (record === undefined) throw new errors.UNAUTHORIZED()
     const token = o.session.tokenTransport && request.headers.authorization !== undefined
-    return reply.code(202).send(await startFlowFor(core, request, reply, record.email, safeRedirect(undefined, o.redirectAllow), token))
+    return reply.code(202).send(await startFlowFor(core, request, reply, record.email, safeRedirect(undefined, o.redirectAllow), token, 'reauth'))
   })
 
   scope.get('/sessions', async (request) => {
@@ -91,7 +91,7 @@ export function sessionRoutes (scope: FastifyInstance, core: Core): void {
     const s = current(request)
     const { id } = request.params as { id: string }
     if (groupOf(id) !== userGroup(s.userId)) throw new errors.BAD_REQUEST('Not one of your sessions')
-    if (await core.store.revokeSession(id)) await signOut(request, reply, [id], s)
+    if (await core.store.revokeSession(id)) await signOut(request, reply, [id], s, 'sessions')
     if (id === s.id) core.sessions.clearCookie(reply)
     return reply.code(204).send()
   })

@@ -63,15 +63,17 @@ export function verifyRoutes (scope: FastifyInstance, core: Core): void {
   scope.get('/verify', { schema: { querystring: verifyQuery }, exposeHeadRoute: true }, async (request, reply) => {
     const token = (request.query as { token?: string }).token ?? ''
     const found = await flowOf(core, token)
-    if (found === null) return sendPage(core, request, reply, UNKNOWN)
+    if (found === null) return unusable(core, request, reply, true, token)
     const { flow, flowId } = found
     const reason = gateOf(core, flow)
-    if (reason !== null) return sendPage(core, request, reply, await deadLinkView(core, reason, token, flow))
-    if (flow.invite) return sendPage(core, request, reply, { kind: 'invite', status: 200, token, error: null })
-    const binding = bindingFor(core, request, flowId)
-    if (binding !== null && safeEqual(binding, flow.pollHash)) {
-      return sendPage(core, request, reply, { kind: 'sameBrowser', status: 200, token, email: flow.email })
+    if (reason !== null) {
+      core.events.emit('link.rejected', { flowId, reason })
+      return sendPage(core, request, reply, await deadLinkView(core, reason, token, flow))
     }
+    const sameBrowser = !flow.invite && safeEqual(bindingFor(core, request, flowId) ?? '', flow.pollHash)
+    core.events.emit('link.opened', { flowId, reason: flow.invite ? 'invite' : sameBrowser ? 'same-browser' : 'other-browser' })
+    if (flow.invite) return sendPage(core, request, reply, { kind: 'invite', status: 200, token, error: null })
+    if (sameBrowser) return sendPage(core, request, reply, { kind: 'sameBrowser', status: 200, token, email: flow.email })
     if (o.crossDevice === 'off') return sendPage(core, request, reply, { kind: 'sameBrowserOnly', status: 200 })
     return sendPage(core, request, reply, otherBrowserView(token, flow, null, null))
   })
@@ -81,11 +83,15 @@ export function verifyRoutes (scope: FastifyInstance, core: Core): void {
   scope.post('/link', { schema: { body: tokenBody }, ...ipLimit(core, 'link', perMinute) }, async (request, reply) => {
     const { token } = request.body as { token: string }
     const found = await flowOf(core, token)
-    if (found === null) return reply.code(200).send({ state: 'unknown' })
+    if (found === null) {
+      core.events.emit('link.rejected', { flowId: splitToken(token)?.flowId, reason: 'unknown' })
+      return reply.code(200).send({ state: 'unknown' })
+    }
     const { flow, flowId } = found
-    const binding = bindingFor(core, request, flowId)
-    const sameBrowser = !flow.invite && binding !== null && safeEqual(binding, flow.pollHash)
+    const sameBrowser = !flow.invite && safeEqual(bindingFor(core, request, flowId) ?? '', flow.pollHash)
     const state = gateOf(core, flow) ?? 'pending'
+    if (state === 'pending') core.events.emit('link.opened', { flowId, reason: flow.invite ? 'invite' : sameBrowser ? 'same-browser' : 'other-browser' })
+    else core.events.emit('link.rejected', { flowId, reason: state })
     return reply.code(200).send({
       state,
       sameBrowser,
@@ -108,12 +114,13 @@ export function verifyRoutes (scope: FastifyInstance, core: Core): void {
     const found = await flowOf(core, token)
     const reason = found === null ? 'unknown' : gateOf(core, found.flow) ?? 'pending'
     if (found === null || (reason !== 'expired' && reason !== 'superseded')) {
+      core.events.emit('link.rejected', { flowId: found?.flowId, reason: reason === 'pending' ? 'unknown' : reason })
       if (!html) throw invalidToken(reason === 'pending' ? 'unknown' : reason)
       const view = found === null || reason === 'pending' ? UNKNOWN : await deadLinkView(core, reason, token, found.flow)
       return sendPage(core, request, reply, view)
     }
     if (o.beforeRequest !== null && o.beforeRequest !== undefined) await o.beforeRequest(request)
-    const answer = await startFlowFor(core, request, reply, found.flow.email, found.flow.redirectTo)
+    const answer = await startFlowFor(core, request, reply, found.flow.email, found.flow.redirectTo, false, 'resend')
     if (!html) return reply.code(202).send(answer)
     return sendPage(core, request, reply, { kind: 'resent', status: 202, email: maskEmail(found.flow.email) })
   })
@@ -122,14 +129,14 @@ export function verifyRoutes (scope: FastifyInstance, core: Core): void {
     const html = wantsHtml(request)
     const { token, code, email, pollToken } = request.body as { token: string, code?: string, email?: string, pollToken?: string }
     const parts = splitToken(token)
-    if (parts === null) return unusable(core, request, reply, html)
+    if (parts === null) return unusable(core, request, reply, html, token)
     // An app that received the link itself (a universal link) proves it asked with its pollToken.
     let binding = bindingFor(core, request, parts.flowId, pollToken)
     if (email !== undefined) {
       // An invitation: the typed address stands in for the asking browser's binding cookie.
       const found = await flowOf(core, token)
       const address = normalizeEmail(email)
-      if (found === null || !found.flow.invite) return unusable(core, request, reply, html)
+      if (found === null || !found.flow.invite) return unusable(core, request, reply, html, token)
       if (!address.ok || !safeEqual(address.email.toLowerCase(), found.flow.email.toLowerCase())) {
         if (!html) throw new errors.BAD_REQUEST('That address does not match this invitation')
         return sendPage(core, request, reply, { kind: 'invite', status: 400, token, error: address.ok ? 'invite.mismatch' : 'page.emailMalformed' })
@@ -140,7 +147,10 @@ export function verifyRoutes (scope: FastifyInstance, core: Core): void {
     if (code !== undefined && code.trim() !== '') {
       const normalized = normalizeMatchCode(code)
       // A malformed code is refused without spending an attempt: only a well-formed guess counts.
-      if (normalized === null) return codeProblem(core, request, reply, html, token, parts.flowId, 'code.malformed')
+      if (normalized === null) {
+        core.events.emit('code.failed', { flowId: parts.flowId, reason: 'malformed' })
+        return codeProblem(core, request, reply, html, token, parts.flowId, 'code.malformed')
+      }
       matchHash = sha256(normalized)
     }
     if (o.crossDevice === 'off') matchHash = null
@@ -151,16 +161,17 @@ export function verifyRoutes (scope: FastifyInstance, core: Core): void {
     })
     switch (r.result) {
       case 'signed_in': {
+        core.events.emit('link.approved', { flowId: parts.flowId, reason: r.change !== undefined ? 'email-change' : email !== undefined ? 'invite' : 'same-browser' })
         if (r.change !== undefined) {
           // An address change confirmed by its link, in the browser of the session that asked.
           const changed = await completeChange(core, request, reply, r.change, r.email, ids, pollToken !== undefined, 'link')
-          if (changed === null) return unusable(core, request, reply, html)
+          if (changed === null) return unusable(core, request, reply, html, token)
           publishWhenSent(core, reply, parts.flowId)
           if (html && pollToken === undefined) return reply.code(303).header('location', r.redirectTo).send()
           return reply.code(200).send({ status: 'approved', ...changed.tokens, redirectTo: r.redirectTo })
         }
         const user = await resolveUser(core, r.email, request)
-        if (user === null) return unusable(core, request, reply, html)
+        if (user === null) return unusable(core, request, reply, html, token)
         const { session, tokens } = await startSession(core, request.session, reply, user, ids, r.email, device, pollToken !== undefined, email !== undefined ? 'invite' : 'link')
         // The binding stays: the asking tab's poll, maybe not in flight right now, uses it once
         // more to hear `completed` (and clears it then).
@@ -170,17 +181,21 @@ export function verifyRoutes (scope: FastifyInstance, core: Core): void {
         return reply.code(200).send({ status: 'approved', ...tokens, redirectTo: r.redirectTo })
       }
       case 'approved':
+        core.events.emit('link.approved', { flowId: parts.flowId, reason: 'other-browser' })
         if (html) return sendPage(core, request, reply, { kind: 'approved', status: 200, device: r.device })
         return reply.code(200).send({ status: 'approved' })
       case 'code_required':
-        if (o.crossDevice === 'off') return unusable(core, request, reply, html)
+        if (o.crossDevice === 'off') return unusable(core, request, reply, html, token)
         return codeProblem(core, request, reply, html, token, parts.flowId, 'code.required')
       case 'wrong_code':
+        core.events.emit('code.failed', { flowId: parts.flowId, reason: 'wrong' })
         return codeProblem(core, request, reply, html, token, parts.flowId, 'code.wrong', r.attemptsLeft)
       case 'denied':
+        codeDenied(core, parts.flowId)
         if (html) return sendPage(core, request, reply, { kind: 'denied', status: 400, token: null })
         throw wrongCode(0)
       default: {
+        core.events.emit('link.rejected', { flowId: parts.flowId, reason: r.reason })
         if (!html) throw invalidToken(r.reason)
         const flow = await core.store.getFlow(parts.flowId)
         return sendPage(core, request, reply, await deadLinkView(core, r.reason, token, flow))
@@ -194,7 +209,7 @@ export function verifyRoutes (scope: FastifyInstance, core: Core): void {
     const html = wantsHtml(request)
     const { token, email } = request.body as { token: string, email: string }
     const found = await flowOf(core, token)
-    if (found === null) return unusable(core, request, reply, html)
+    if (found === null) return unusable(core, request, reply, html, token)
     const { flow } = found
     const address = normalizeEmail(email)
     if (flow.sessionId === null || !address.ok || !safeEqual(address.email.toLowerCase(), flow.email.toLowerCase())) {
@@ -207,7 +222,7 @@ export function verifyRoutes (scope: FastifyInstance, core: Core): void {
     if (user !== null) {
       const id = userGroup(user.id) + flow.sessionId
       if (await core.store.revokeSession(id)) {
-        core.sessions.forget([id])
+        core.sessions.revoked([id], user.id, 'link')
         fireHook(request, 'onLogout', o.hooks.onLogout, { userId: user.id, sessionIds: [id], request })
       }
     }
@@ -220,8 +235,15 @@ function otherBrowserView (token: string, flow: FlowRecord, error: PageError | n
   return { kind: 'otherBrowser', status: error === null ? 200 : 400, token, device: flow.device, requestedAt: new Date(flow.createdAt), error, attemptsLeft }
 }
 
+/** The wrong code that stopped a flow (too many for it or for its address). */
+export function codeDenied (core: Core, flowId: string): void {
+  core.events.emit('code.failed', { flowId, reason: 'wrong' })
+  core.events.emit('flow.denied', { flowId, reason: 'attempts' })
+}
+
 /** JSON clients get the coded error; form posts get the page of an unknown link. */
-function unusable (core: Core, request: FastifyRequest, reply: FastifyReply, html: boolean): FastifyReply {
+function unusable (core: Core, request: FastifyRequest, reply: FastifyReply, html: boolean, token: string): FastifyReply {
+  core.events.emit('link.rejected', { flowId: splitToken(token)?.flowId, reason: 'unknown' })
   if (!html) throw invalidToken('unknown')
   return sendPage(core, request, reply, UNKNOWN)
 }

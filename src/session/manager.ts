@@ -4,6 +4,7 @@ import { randomSecret, sha256 } from '../crypto.js'
 import { errors } from '../errors.js'
 import { GROUP_LENGTH, type MagicLinkStore, type SessionRecord, type SignInMethod } from '../store/types.js'
 import type { MagicLinkSessionData, MagicLinkUser, ResolvedOptions } from '../options.js'
+import type { EventBus } from '../events.js'
 import { LruCache } from './cache.js'
 import { CoarseClock } from './clock.js'
 import { ACCESS_TYP, SessionTokens, type SessionClaims } from './jwt.js'
@@ -100,9 +101,11 @@ export class SessionManager {
   readonly #revoked = new Map<string, number>()
   /** The hot path's clock (see CoarseClock); the plugin starts it at onReady and stops it at onClose. */
   readonly clock: CoarseClock
+  readonly #events: EventBus
 
-  constructor (options: ResolvedOptions, store: MagicLinkStore) {
+  constructor (options: ResolvedOptions, store: MagicLinkStore, events: EventBus) {
     this.#o = options
+    this.#events = events
     this.clock = new CoarseClock(options.now)
     this.#store = store
     this.#tokens = new SessionTokens(options.secrets, options.origin)
@@ -141,7 +144,24 @@ export class SessionManager {
     const now = this.#o.now()
     const record = await this.#record(user, ids, email, device, method, now)
     await this.#store.createSession(record)
+    this.#created(record)
     return await this.#issue(reply, ids.sid, record, now)
+  }
+
+  #created (record: SessionRecord): void {
+    this.#events.emit('session.created', { sessionId: record.id, userId: record.userId, reason: record.method })
+  }
+
+  /** A presented credential refused: `session.rejected`. */
+  #rejected (reason: 'invalid' | 'expired' | 'revoked' | 'reused', id?: string, userId?: string): null {
+    this.#events.emit('session.rejected', { sessionId: id, userId, reason })
+    return null
+  }
+
+  /** Sessions ended here (the store call is done): forgotten on this instance, and `session.revoked`. */
+  revoked (ids: string[], userId: string | undefined, reason: 'logout' | 'logout-all' | 'sessions' | 'link' | 'reused' | 'replaced' | 'email-change' | 'claims' | 'user-gone' | 'admin'): void {
+    this.markRevoked(ids)
+    for (const id of ids) this.#events.emit('session.revoked', { sessionId: id, userId, reason })
   }
 
   /**
@@ -153,6 +173,7 @@ export class SessionManager {
     const refresh = randomSecret()
     const record = { ...await this.#record(user, ids, email, device, method, now), refreshHash: sha256(refresh) }
     await this.#store.createSession(record)
+    this.#created(record)
     return await this.#issueTokens(record, refresh, now)
   }
 
@@ -190,8 +211,8 @@ export class SessionManager {
     const hit = this.#bearerCache.get(cacheKey(token))
     if (hit === undefined || hit.token !== token) return undefined
     const now = this.clock.now()
-    if (hit.expMs <= now) return null
-    return this.#isRevoked(hit.session.id, now) ? null : hit.session
+    if (hit.expMs <= now) return this.#rejected('expired', hit.session.id, hit.session.userId)
+    return this.#isRevoked(hit.session.id, now) ? this.#rejected('revoked', hit.session.id, hit.session.userId) : hit.session
   }
 
   /**
@@ -201,10 +222,11 @@ export class SessionManager {
   async authenticateBearer (token: string): Promise<MagicLinkSession | null> {
     const now = this.#o.now()
     const claims = await this.#tokens.verify(token, now, ACCESS_TYP)
-    if (claims === null) return null
+    if (claims === null) return this.#rejected('invalid')
     const id = userGroup(claims.sub) + claims.sid
     const expMs = claims.exp * 1000
-    if (!(now < expMs && expMs <= now + this.#o.session.accessTtl + 60_000) || this.#isRevoked(id, now)) return null
+    if (!(now < expMs && expMs <= now + this.#o.session.accessTtl + 60_000)) return this.#rejected('expired', id, claims.sub)
+    if (this.#isRevoked(id, now)) return this.#rejected('revoked', id, claims.sub)
     const session = toSession(id, claims)
     this.#bearerCache.set(cacheKey(token), { token, session, expMs })
     return session
@@ -216,26 +238,28 @@ export class SessionManager {
    */
   async refreshTokens (refreshToken: string): Promise<{ tokens: IssuedTokens } | { reused: true } | null> {
     const m = /^([A-Za-z0-9_-]{54})\.([A-Za-z0-9_-]{43})$/.exec(refreshToken)
-    if (m === null || this.#store.refreshSession === undefined) return null
+    if (m === null || this.#store.refreshSession === undefined) return this.#rejected('invalid')
     const id = m[1] as string
     const now = this.#o.now()
     const next = randomSecret()
     const r = await this.#store.refreshSession(id, { now, idleTtlMs: this.#o.session.idleTtl, presentedHash: sha256(m[2] as string), nextHash: sha256(next) })
     if (r.result === 'reused') {
-      this.markRevoked([id])
+      this.#rejected('reused', id)
+      this.revoked([id], undefined, 'reused')
       return { reused: true }
     }
-    if (r.result === 'invalid') return null
+    if (r.result === 'invalid') return this.#rejected('expired', id)
     let record = r.session
     if (this.#o.users.claims !== undefined) {
       const user = await this.#o.users.find(record.email)
       if (user === null || user.id !== record.userId) {
         await this.#store.revokeSession(id)
-        this.markRevoked([id])
+        this.revoked([id], record.userId, 'user-gone')
         return null
       }
       record = { ...record, data: await this.claimsOf(user) }
     }
+    this.#events.emit('session.refreshed', { sessionId: id, userId: record.userId, reason: 'token' })
     return { tokens: (await this.#issueTokens(record, next, now)).tokens }
   }
 
@@ -265,16 +289,16 @@ export class SessionManager {
     if (hit === undefined || hit.token !== token) return undefined
     const now = this.clock.now()
     if (hit.expMs <= now) return undefined
-    return this.#isRevoked(hit.session.id, now) ? null : hit.session
+    return this.#isRevoked(hit.session.id, now) ? this.#rejected('revoked', hit.session.id, hit.session.userId) : hit.session
   }
 
   /** Slow path: verify the token; refresh from the store when its access lifetime is over. */
   async authenticate (token: string, reply: FastifyReply): Promise<MagicLinkSession | null> {
     const now = this.#o.now()
     const claims = await this.#tokens.verify(token, now)
-    if (claims === null) return null
+    if (claims === null) return this.#rejected('invalid')
     const id = publicSessionId(claims.sub, claims.sid)
-    if (this.#isRevoked(id, now)) return null
+    if (this.#isRevoked(id, now)) return this.#rejected('revoked', id, claims.sub)
     // A token of ours expires within accessTtl of its issue; one whose `exp` lies further ahead
     // was minted elsewhere with the app's key, and is checked against the store like an expired
     // one instead of being trusted for as long as it claims (a revoked session stays revoked).
@@ -291,14 +315,15 @@ export class SessionManager {
     const record = await this.#store.touchSession(id, { now, idleTtlMs: this.#o.session.idleTtl })
     if (record === null || record.userId !== claims.sub) {
       this.clearCookie(reply)
-      return null
+      return this.#rejected('expired', id, claims.sub)
     }
     if (this.#o.users.claims !== undefined) {
       const user = await this.#o.users.find(record.email)
       if (user === null || user.id !== record.userId) {
         await this.#store.revokeSession(id)
+        this.revoked([id], record.userId, 'user-gone')
         this.clearCookie(reply)
-        return null
+        return this.#rejected('revoked', id, record.userId)
       }
       const data = await this.claimsOf(user)
       if (JSON.stringify(data) !== JSON.stringify(record.data)) {
@@ -307,17 +332,15 @@ export class SessionManager {
         const rotated: SessionRecord = { ...record, id: userGroup(record.userId) + ids.hash, data, lastSeenAt: now }
         await this.#store.createSession(rotated)
         await this.#store.revokeSession(id)
-        this.markRevoked([id])
+        this.revoked([id], record.userId, 'claims')
+        this.#created(rotated)
         return await this.#issue(reply, ids.sid, rotated, now)
       }
     }
+    this.#events.emit('session.refreshed', { sessionId: id, userId: record.userId, reason: 'cookie' })
     return await this.#issue(reply, claims.sid, record, now)
   }
 
-  /** Forget a revoked session here at once (the store's notification tells the other instances). */
-  forget (ids: string[]): void {
-    this.markRevoked(ids)
-  }
 }
 
 /** The claims every token of a session carries, from its record. */

@@ -1,4 +1,5 @@
 import { errors } from '../errors.js'
+import { storeTraced, traceStore } from '../events.js'
 import type { MagicLinkStore } from './types.js'
 
 type Method = Exclude<keyof MagicLinkStore, 'subscribe'>
@@ -17,6 +18,7 @@ export interface GuardEvents {
  * The one place every store call goes through: a failure or a call slower than `timeoutMs`
  * becomes `503 FST_MAGIC_LINK_STORE_UNAVAILABLE`, whatever the client's own retry and offline
  * queue settings (an ioredis client on defaults queues commands forever while Redis is down).
+ * Each call runs inside `tracingChannel('fastify-magic-link:store')` while it has subscribers.
  */
 export function guardStore (store: MagicLinkStore, timeoutMs: number, events: GuardEvents): MagicLinkStore {
   const guarded = { subscribe: store.subscribe.bind(store) } as MagicLinkStore
@@ -33,7 +35,8 @@ export function guardStore (store: MagicLinkStore, timeoutMs: number, events: Gu
         }, timeoutMs)
         let pending: Promise<unknown>
         try {
-          pending = fn.apply(store, args)
+          // Inside the tracing channel only while someone listens (APM, OpenTelemetry).
+          pending = storeTraced() ? traceStore(method, () => fn.apply(store, args)) : fn.apply(store, args)
         } catch (error) {
           pending = Promise.reject(error)
         }

@@ -23,6 +23,10 @@ export interface RedisServer {
   kill (): Promise<void>
   /** Starts the server again on the same port (stopping it first if it runs); the data is gone. */
   restart (): Promise<void>
+  /** SIGSTOP: the server hangs (a stalled replica or primary), its connections stay open. */
+  pause (): void
+  /** SIGCONT after `pause()`. */
+  resume (): void
 }
 
 /** Three masters, no replicas, every slot assigned and `cluster_state:ok` on each node. */
@@ -331,6 +335,8 @@ export async function startRedis (opts: { args?: string[] } = {}): Promise<Redis
     async stop (): Promise<void> {
       if (stopped) return
       stopped = true
+      // A paused server would not act on SIGTERM, nor answer its clients' QUIT.
+      child?.kill('SIGCONT')
       await Promise.all([...clients].map(closeClient))
       if (child !== null) await terminate(child, 'SIGTERM')
       child = null
@@ -339,6 +345,12 @@ export async function startRedis (opts: { args?: string[] } = {}): Promise<Redis
     async kill (): Promise<void> {
       if (child !== null) await terminate(child, 'SIGKILL')
       child = null
+    },
+    pause (): void {
+      child?.kill('SIGSTOP')
+    },
+    resume (): void {
+      child?.kill('SIGCONT')
     },
     async restart (): Promise<void> {
       if (stopped) throw new Error('redis server already stopped')
