@@ -25,6 +25,41 @@ export interface RedisStoreOptions<Client extends RedisClient = RedisClient> {
    * `autoResubscribe: false` too (see the README, "Stores").
    */
   subscriber?: RedisSubscriber
+  /**
+   * Fail closed on replicated Redis (Sentinel, Cluster replicas, managed services), where
+   * replication is asynchronous: after every write that burns a secret (a link, a code, a poll
+   * secret, a refresh token) or revokes a session, the store waits (`WAIT`) until `replicas`
+   * replicas have it, at most `timeout` ms. Fewer acknowledgements make that step fail, so the
+   * route answers `503 FST_MAGIC_LINK_STORE_UNAVAILABLE` rather than promise something a
+   * failover could undo. Keep `timeout` below the plugin's `storeTimeout`. Default: none (the
+   * write is acknowledged by the primary alone).
+   */
+  durability?: RedisDurability
+}
+
+/** `RedisStore`'s `durability` option. */
+export interface RedisDurability {
+  /** Replicas that must hold a burn or a revocation before it counts (an integer, 1 or more). */
+  replicas: number
+  /** Longest wait for them, in ms (an integer, 1 or more; `WAIT` with 0 would wait forever). */
+  timeout: number
+}
+
+/** A Redis reply to `WAIT` that came too short: the step fails closed (503). */
+export class ReplicationError extends Error {
+  readonly acknowledged: number
+  constructor (acknowledged: number, durability: RedisDurability) {
+    super(`Redis WAIT: ${acknowledged} of ${durability.replicas} replicas acknowledged within ${durability.timeout} ms`)
+    this.name = 'ReplicationError'
+    this.acknowledged = acknowledged
+  }
+}
+
+/** The pipeline `WAIT` rides on: ioredis `Redis` and `Cluster` both have it. */
+interface WaitPipeline {
+  exists (key: string): WaitPipeline
+  wait (replicas: number, timeout: number): WaitPipeline
+  exec (): Promise<Array<[Error | null, unknown]> | null>
 }
 
 type Reply = string | number | null | Reply[]
@@ -74,6 +109,7 @@ export class RedisStore<Client extends RedisClient = RedisClient> implements Mag
    * the next 'ready' tries again.
    */
   #resubscribe: () => void = noop
+  readonly #durability: RedisDurability | null
 
   readonly #onMessage = (channel: string, message: string): void => {
     if (channel !== this.channel) return
@@ -91,6 +127,7 @@ export class RedisStore<Client extends RedisClient = RedisClient> implements Mag
     this.channel = `${this.prefix}events`
     this.#subscriberOption = options.subscriber
     this.#argPrefix = (this.client.options.keyPrefix ?? '') + this.prefix
+    this.#durability = durabilityOf(options.durability, this.client)
     const scripts: Partial<Record<ScriptName, ScriptFn>> = {}
     const commands = this.client as unknown as Record<string, ScriptFn>
     for (const [name, [numberOfKeys, lua]] of Object.entries(SCRIPTS) as Array<[ScriptName, readonly [number, string]]>) {
@@ -111,6 +148,20 @@ export class RedisStore<Client extends RedisClient = RedisClient> implements Mag
    */
   #checkConnection (): void {
     if (DOWN.has(this.client.status)) throw new Error(`Redis connection is ${this.client.status}`)
+  }
+
+  /**
+   * With `durability`: waits until enough replicas hold what this connection wrote, the burn or
+   * revocation just made included. `WAIT` goes in a pipeline behind a read of `key`, so on a
+   * Cluster it reaches the primary that owns the key, over the connection that wrote it.
+   */
+  async #replicated (key: string): Promise<void> {
+    const d = this.#durability
+    if (d === null) return
+    const replies = await (this.client as unknown as { pipeline: () => WaitPipeline }).pipeline().exists(key).wait(d.replicas, d.timeout).exec()
+    const [error, acknowledged] = replies?.[1] ?? [new Error('Redis WAIT: no reply'), 0]
+    if (error !== null) throw error
+    if (typeof acknowledged !== 'number' || acknowledged < d.replicas) throw new ReplicationError(Number(acknowledged), d)
   }
 
   #flowKey (flowId: string): string {
@@ -172,6 +223,8 @@ export class RedisStore<Client extends RedisClient = RedisClient> implements Mag
       this.#flowKey(flowId), this.#mailboxKey(flowId), o.now, o.linkHash, o.pollHash ?? '', o.matchHash ?? '', o.device,
       o.maxAttempts, o.sessionId, this.channel, flowId, o.maxAddressFailures ?? 0,
     ) as string[]
+    // The link is spent (or the flow stopped): that must survive a failover.
+    if (r[0] === 'signed_in' || r[0] === 'approved' || r[0] === 'denied') await this.#replicated(this.#flowKey(flowId))
     switch (r[0]) {
       case 'signed_in': case 'approved':
         return { result: r[0], email: r[1] as string, redirectTo: r[2] as string, device: r[3] as string, ...changeOf(r[4], r[5]) }
@@ -188,6 +241,7 @@ export class RedisStore<Client extends RedisClient = RedisClient> implements Mag
     const r = await this.#scripts.claimFlow(
       this.#flowKey(flowId), o.now, o.pollHash, o.force ? '1' : '0', o.claimWindowMs, o.backoff, o.sessionId,
     ) as string[]
+    if (r[0] === 'claimed') await this.#replicated(this.#flowKey(flowId))
     switch (r[0]) {
       case 'pending': case 'slow_down':
         return { result: r[0], interval: Number(r[1]) }
@@ -207,6 +261,7 @@ export class RedisStore<Client extends RedisClient = RedisClient> implements Mag
       this.#flowKey(flowId), this.#mailboxKey(flowId), o.now, o.pollHash, o.otpHash, o.device, o.maxAttempts, o.sessionId,
       this.channel, flowId, o.maxAddressFailures ?? 0,
     ) as string[]
+    if (r[0] === 'signed_in' || r[0] === 'denied') await this.#replicated(this.#flowKey(flowId))
     switch (r[0]) {
       case 'signed_in':
         return { result: 'signed_in', email: r[1] as string, redirectTo: r[2] as string, device: r[3] as string, ...changeOf(r[4], r[5]) }
@@ -240,6 +295,7 @@ export class RedisStore<Client extends RedisClient = RedisClient> implements Mag
     const r = await this.#scripts.refreshSession(
       this.#sessionKey(id), this.#userKey(groupOf(id)), o.now, o.idleTtlMs, id, o.presentedHash, o.nextHash, this.channel, SPENT_REFRESH_KEPT,
     ) as [string, string[]?]
+    if (r[0] !== 'invalid') await this.#replicated(this.#sessionKey(id))
     if (r[0] === 'rotated') return { result: 'rotated', session: toSession(id, r[1] as string[]) }
     return { result: r[0] === 'reused' ? 'reused' : 'invalid' }
   }
@@ -257,11 +313,15 @@ export class RedisStore<Client extends RedisClient = RedisClient> implements Mag
   }
 
   async revokeSession (id: string): Promise<boolean> {
-    return await this.#scripts.revokeSession(this.#sessionKey(id), this.#userKey(groupOf(id)), id, this.channel) === 1
+    const done = await this.#scripts.revokeSession(this.#sessionKey(id), this.#userKey(groupOf(id)), id, this.channel) === 1
+    if (done) await this.#replicated(this.#sessionKey(id))
+    return done
   }
 
   async revokeSessions (group: string): Promise<string[]> {
-    return await this.#scripts.revokeSessions(this.#userKey(group), `${this.#argPrefix}s:{${group}}`, this.channel) as string[]
+    const ids = await this.#scripts.revokeSessions(this.#userKey(group), `${this.#argPrefix}s:{${group}}`, this.channel) as string[]
+    if (ids.length > 0) await this.#replicated(this.#userKey(group))
+    return ids
   }
 
   async hit (key: string, windowMs: number): Promise<{ count: number, ttlMs: number }> {
@@ -315,6 +375,18 @@ export class RedisStore<Client extends RedisClient = RedisClient> implements Mag
 }
 
 function noop (): void {}
+
+function durabilityOf (d: RedisDurability | undefined, client: RedisClient): RedisDurability | null {
+  if (d === undefined) return null
+  const whole = (n: unknown): boolean => typeof n === 'number' && Number.isInteger(n) && n >= 1
+  if (d === null || typeof d !== 'object' || !whole(d.replicas) || !whole(d.timeout)) {
+    throw new TypeError(`RedisStore: \`durability\` must be { replicas, timeout } with whole numbers of 1 or more, got ${JSON.stringify(d)}`)
+  }
+  if (typeof (client as unknown as { pipeline?: unknown }).pipeline !== 'function') {
+    throw new TypeError('RedisStore: `durability` needs a client with `pipeline()` (an ioredis Redis or Cluster)')
+  }
+  return { replicas: d.replicas, timeout: d.timeout }
+}
 
 async function atMostOneSecond (command: Promise<unknown>): Promise<void> {
   let timer: NodeJS.Timeout | undefined
