@@ -147,7 +147,8 @@ export class EventBus {
     // The app's handler never changes a response: errors (thrown or rejected) are logged.
     try {
       const pending = hook(frozen)
-      if (pending !== undefined && typeof pending.then === 'function') pending.then(undefined, (error: unknown) => { this.#failed(error, type) })
+      // An async handler: its rejection is logged too.
+      if (pending !== undefined) Promise.resolve(pending).then(undefined, (error: unknown) => { this.#failed(error, type) })
     } catch (error) {
       this.#failed(error, type)
     }

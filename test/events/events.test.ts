@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { EVENT_CHANNEL, MemoryStore, type MagicLinkEvent } from '../../src/index.js'
 import { ask, build, Jar, send, tokenOf, type BuildOptions, type Sent, type TestApp } from '../helpers/app.js'
@@ -55,7 +55,7 @@ function secretsOf (a: TestApp, jars: Jar[]): string[] {
   return out
 }
 
-function scan (t: Tap.Test, events: MagicLinkEvent[], secrets: string[]): void {
+function scan (t: Test, events: MagicLinkEvent[], secrets: string[]): void {
   const text = JSON.stringify(events)
   for (const secret of secrets) t.notOk(text.includes(secret), `no event holds ${secret.slice(0, 12)}…`)
   for (const e of events) {
@@ -187,8 +187,13 @@ t.test('the mail code, a cookie refreshed from the store, an expired link', asyn
 })
 
 t.test('token transport: refresh, reuse, malformed and refused bearers', async (t) => {
-  const r = await recorded({ otp: true, session: { transports: ['cookie', 'token'] } })
+  const store = new MemoryStore()
+  const r = await recorded({ otp: true, store, session: { transports: ['cookie', 'token'] } })
   t.teardown(r.close)
+  // A second instance on the same store: it never saw the access token, and hears of the revocation.
+  const other: MagicLinkEvent[] = []
+  const b = await build({ store, session: { transports: ['cookie', 'token'] }, hooks: { onEvent: (e) => { other.push(e) } } })
+  t.teardown(() => b.app.close())
   const app = new Jar()
   const started = await send(r.a.app, app, { method: 'POST', url: '/auth/request', payload: { email: EMAIL, transport: 'token' } })
   const { pollToken } = started.json() as { pollToken: string }
@@ -204,14 +209,18 @@ t.test('token transport: refresh, reuse, malformed and refused bearers', async (
   await send(r.a.app, app, { method: 'GET', url: '/me', headers: { authorization: `Bearer ${accessToken}` } })
   await send(r.a.app, app, { method: 'GET', url: '/me', headers: { authorization: 'Bearer abc.def.ghi' } })
   await send(r.a.app, new Jar(), { method: 'GET', url: '/me', headers: { cookie: '__Host-sid=abc.def.ghi' } })
+  t.equal((await send(b.app, new Jar(), { method: 'GET', url: '/me', headers: { authorization: `Bearer ${accessToken}` } })).statusCode, 401)
+  t.match(other, [{ type: 'session.rejected', reason: 'revoked' }], 'the other instance refuses the revoked token it never cached')
   await settle()
   t.same(seq(r.events).filter((s) => !s.startsWith('mail.') && !s.startsWith('request.')), [
     'flow.claimed:code', 'session.created:code', 'session.refreshed:token',
     'session.rejected:reused', 'session.revoked:reused', 'session.rejected:invalid',
     'session.rejected:invalid', 'session.rejected:revoked', 'session.rejected:invalid', 'session.rejected:invalid',
+    // The channel is the process's: it hears the second instance too.
+    'session.rejected:revoked',
   ])
   const sessionId = r.events.find((e) => e.type === 'session.created')?.sessionId
-  t.same(r.events.filter((e) => e.reason === 'reused' || e.reason === 'revoked').map((e) => e.sessionId), [sessionId, sessionId, sessionId])
+  t.same(r.events.filter((e) => e.reason === 'reused' || e.reason === 'revoked').map((e) => e.sessionId), [sessionId, sessionId, sessionId, sessionId])
   scan(t, r.events, [...secretsOf(r.a, [app]), pollToken, refreshToken, accessToken, (refreshed.json() as { refreshToken: string }).refreshToken])
 })
 

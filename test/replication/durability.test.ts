@@ -166,7 +166,7 @@ async function failoverAfterBurn (t: Test, durable: boolean): Promise<{ before: 
   // A partition: the replica hangs and the primary drops its link (what was already sent stays
   // in the replica's socket buffer and still arrives; what comes next does not).
   replica.pause()
-  await primary.client().client('KILL', 'TYPE', 'replica')
+  await primary.client().call('CLIENT', 'KILL', 'TYPE', 'replica')
   const lateSignIn = await send(a.app, late, { method: 'POST', url: '/auth/verify', payload: { token: lateLink.token } })
   const lateOut = await send(a.app, victim, { method: 'POST', url: '/auth/logout', payload: {} })
   await primary.kill()
