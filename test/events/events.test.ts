@@ -93,15 +93,19 @@ t.test('same device: the exact sequence, on the channel and in hooks.onEvent ali
   scan(t, r.events, secretsOf(r.a, [jar]))
 })
 
+/** A sign-in asked on the laptop, its mail sent; the phone holds the link. */
+async function twoDevices (a: TestApp): Promise<{ laptop: Jar, phone: Jar, matchCode: string, token: string }> {
+  const laptop = new Jar()
+  const { matchCode } = await ask(a, laptop)
+  const [mail] = await a.mails(1)
+  await settle()
+  return { laptop, phone: new Jar(), matchCode, token: tokenOf(mail?.ctx?.link as string) }
+}
+
 t.test('cross device: approval on the phone, the claim and the notice on the laptop', async (t) => {
   const r = await recorded()
   t.teardown(r.close)
-  const laptop = new Jar()
-  const phone = new Jar()
-  const { matchCode } = await ask(r.a, laptop)
-  const [mail] = await r.a.mails(1)
-  const token = tokenOf(mail?.ctx?.link as string)
-  await settle()
+  const { laptop, phone, matchCode, token } = await twoDevices(r.a)
   await send(r.a.app, phone, { method: 'GET', url: `/auth/verify?token=${token}` })
   const approve = await send(r.a.app, phone, { method: 'POST', url: '/auth/verify', payload: { token, code: matchCode } })
   t.equal(approve.statusCode, 200)
@@ -120,12 +124,7 @@ t.test('cross device: approval on the phone, the claim and the notice on the lap
 t.test('a failed login: wrong codes until the flow is stopped, then the dead link', async (t) => {
   const r = await recorded()
   t.teardown(r.close)
-  const laptop = new Jar()
-  const phone = new Jar()
-  const { matchCode } = await ask(r.a, laptop)
-  const [mail] = await r.a.mails(1)
-  const token = tokenOf(mail?.ctx?.link as string)
-  await settle()
+  const { laptop, phone, matchCode, token } = await twoDevices(r.a)
   const wrong = matchCode === 'BBB-BBB' ? 'CCC-CCC' : 'BBB-BBB'
   await send(r.a.app, phone, { method: 'POST', url: '/auth/verify', payload: { token, code: 'x' } })
   for (let i = 0; i < 5; i++) await send(r.a.app, phone, { method: 'POST', url: '/auth/verify', payload: { token, code: wrong } })

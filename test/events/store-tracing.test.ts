@@ -1,8 +1,9 @@
 import t from 'tap'
 import { tracingChannel } from 'node:diagnostics_channel'
-import { MemoryStore, STORE_CHANNEL, type StoreTraceContext } from '../../src/index.js'
+import { STORE_CHANNEL, type StoreTraceContext } from '../../src/index.js'
 import { storeTraced } from '../../src/events.js'
 import { ask, build, Jar, send, tokenOf } from '../helpers/app.js'
+import { failingGetFlow, UNKNOWN_TOKEN } from '../helpers/failing-store.js'
 
 type Traced = StoreTraceContext & { result?: unknown, error?: unknown }
 
@@ -49,25 +50,20 @@ t.test('every store call of a login runs inside the tracing channel, start to en
 })
 
 t.test('a failing store call publishes its error; the route answers 503', async (t) => {
-  const store = new MemoryStore()
-  let sync = false
-  store.getFlow = (() => {
-    if (sync) throw new Error('thrown synchronously')
-    return Promise.reject(new Error('connection reset'))
-  }) as MemoryStore['getFlow']
+  const { store, throwNext } = failingGetFlow()
   const a = await build({ store })
   t.teardown(() => a.app.close())
   const tr = trace()
   t.teardown(tr.stop)
-  const res = await send(a.app, new Jar(), { method: 'GET', url: `/auth/verify?token=${'A'.repeat(33)}.${'B'.repeat(43)}` })
+  const res = await send(a.app, new Jar(), { method: 'GET', url: `/auth/verify?token=${UNKNOWN_TOKEN}` })
   t.equal(res.statusCode, 503)
   t.match(res.body, /<!doctype html>/i, 'the page of the error, as for any GET')
   t.equal(tr.errors.length, 1)
   t.equal(tr.errors[0]?.method, 'getFlow')
   t.match((tr.errors[0]?.error as Error).message, /connection reset/)
   // A call that throws before returning a promise is traced as an error too.
-  sync = true
-  const thrown = await send(a.app, new Jar(), { method: 'GET', url: `/auth/verify?token=${'A'.repeat(33)}.${'B'.repeat(43)}` })
+  throwNext()
+  const thrown = await send(a.app, new Jar(), { method: 'GET', url: `/auth/verify?token=${UNKNOWN_TOKEN}` })
   t.equal(thrown.statusCode, 503)
   t.match((tr.errors[1]?.error as Error).message, /thrown synchronously/)
 })

@@ -3,11 +3,12 @@ import { randomBytes } from 'node:crypto'
 import { channel, subscribe, tracingChannel, unsubscribe } from 'node:diagnostics_channel'
 import type { FastifyInstance } from 'fastify'
 import { Registry } from 'prom-client'
-import { EVENT_CHANNEL, MemoryStore, STORE_CHANNEL, type MagicLinkEvent, type MagicLinkOptions, type StoreTraceContext } from '../../src/index.js'
+import { EVENT_CHANNEL, STORE_CHANNEL, type MagicLinkEvent, type MagicLinkOptions, type StoreTraceContext } from '../../src/index.js'
 import { metricsPlugin } from '../../examples/lib/metrics.js'
 import { DevOutbox, type OutboxMail } from '../../examples/lib/outbox.js'
 import { createSite } from '../../examples/lib/site.js'
 import { Jar, send, tokenOf } from '../helpers/app.js'
+import { failingGetFlow, UNKNOWN_TOKEN } from '../helpers/failing-store.js'
 
 /** The example app of `npm run example:metrics`, on inject, with a clock the test moves. */
 interface Site {
@@ -160,19 +161,13 @@ t.test('logins, a wrong and an expired link, a logout: exact counters and one ob
 })
 
 t.test('a failing store call is observed once, with outcome "error"', async (t) => {
-  const store = new MemoryStore()
-  let sync = false
-  // Replaced before the plugin is registered: the plugin wraps the store's methods then.
-  store.getFlow = (() => {
-    if (sync) throw new Error('thrown synchronously')
-    return Promise.reject(new Error('connection reset'))
-  }) as MemoryStore['getFlow']
+  const { store, throwNext } = failingGetFlow()
   const s = await site({ store })
   t.teardown(() => s.app.close())
-  const url = `/auth/verify?token=${'A'.repeat(33)}.${'B'.repeat(43)}`
+  const url = `/auth/verify?token=${UNKNOWN_TOKEN}`
   // A rejection publishes `error` then `asyncEnd`; a throw publishes `error` then `end`.
   t.equal((await send(s.app, new Jar(), { method: 'GET', url })).statusCode, 503)
-  sync = true
+  throwNext()
   t.equal((await send(s.app, new Jar(), { method: 'GET', url })).statusCode, 503)
   const { text, samples } = await scrape(t, s)
   t.same(storeCounts(samples), ['getFlow:error 2'])
