@@ -159,7 +159,8 @@ export class RedisStore<Client extends RedisClient = RedisClient> implements Mag
     const d = this.#durability
     if (d === null) return
     const replies = await (this.client as unknown as { pipeline: () => WaitPipeline }).pipeline().exists(key).wait(d.replicas, d.timeout).exec()
-    const [error, acknowledged] = replies?.[1] ?? [new Error('Redis WAIT: no reply'), 0]
+    // A server that refuses WAIT (renamed or blocked by a provider) fails the step the same way.
+    const [error, acknowledged] = (replies as Array<[Error | null, unknown]>)[1] as [Error | null, unknown]
     if (error !== null) throw error
     if (typeof acknowledged !== 'number' || acknowledged < d.replicas) throw new ReplicationError(Number(acknowledged), d)
   }

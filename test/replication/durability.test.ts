@@ -5,8 +5,9 @@ import { ask, build, Jar, send, tokenOf, type TestApp } from '../helpers/app.js'
 import { LOOPBACK } from '../helpers/ports.js'
 import { startRedis, type RedisServer } from '../helpers/redis.js'
 
-const STORE_TIMEOUT = 1000
-const WAIT_TIMEOUT = 300
+const STORE_TIMEOUT = 2000
+// Wide enough that a loaded machine still acknowledges in time when the replica runs.
+const WAIT_TIMEOUT = 800
 const EMAIL = 'known@example.com'
 
 /** Waits until the primary lists `n` replicas online and each replica's link is up. */
@@ -220,6 +221,12 @@ t.test('durability option checks', async (t) => {
   }
   const shaped = { ...client, defineCommand: client.defineCommand.bind(client), options: client.options, pipeline: undefined }
   t.throws(() => new RedisStore({ client: shaped as never, durability: { replicas: 1, timeout: 100 } }), /pipeline/)
+  // A server that refuses WAIT (a provider that blocks it): the burn fails with Redis's error.
+  const blocked = await startRedis({ args: ['--rename-command', 'WAIT', ''] })
+  t.teardown(() => blocked.stop())
+  const refusing = new RedisStore({ client: blocked.client(), durability: { replicas: 1, timeout: 50 } })
+  await refusing.createSession({ id: 'B'.repeat(54), userId: 'u', email: 'e@x.io', createdAt: 0, lastSeenAt: 0, expiresAt: Date.now() + 60_000, idleExpiresAt: Date.now() + 60_000, data: {}, device: 'd' })
+  await t.rejects(refusing.revokeSession('B'.repeat(54)), /unknown command/i)
   // No replica at all: every burn fails closed, with the reason in the error.
   const store = new RedisStore({ client, durability: { replicas: 1, timeout: 50 } })
   await t.rejects(store.revokeSessions('AAAAAAAAAAA'.slice(0, 11)).then(async () => {
