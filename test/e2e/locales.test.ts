@@ -22,6 +22,10 @@ import {
   type Device, type FlowKit,
 } from './harness.js'
 
+// Many real-browser flows in one file: on a loaded 2-core machine it has run for 133 s, past
+// tap's default of 120 s per file.
+t.setTimeout(300_000)
+
 /** The plugin's catalogs of the languages under test, as shipped. */
 const PLUGIN: Readonly<Record<'de' | 'ar', MagicLinkMessages>> = { de, ar }
 

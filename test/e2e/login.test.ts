@@ -104,7 +104,8 @@ await e2eSuite(t, {}, ({ flow, site }) => {
     // The laptop's long-poll is woken by the approval: it signs in without a click.
     t.same(await asker.arrived(), { first: 200, path: '/app' }, 'the laptop went to /app signed in, by itself')
     const ms = Date.now() - t0
-    t.ok(ms < 3000, `within ${ms} ms of the approval (long-poll, not the 5 s poll interval)`)
+    // Under 4.5 s: still sooner than the 5 s poll interval would allow (3.3 s seen on a loaded machine).
+    t.ok(ms < 4500, `within ${ms} ms of the approval (long-poll, not the 5 s poll interval)`)
     t.match(await asking.locator('main').innerText(), `as ${email}`)
     await shots.take(asking, 'laptop-signed-in')
 

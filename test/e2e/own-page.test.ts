@@ -20,6 +20,10 @@ import { freePort } from '../helpers/ports.js'
 import { createOwnPageApp, OWN_CSP, VERIFY_PATH } from '../../examples/own-page.js'
 import { DevOutbox } from '../../examples/lib/outbox.js'
 
+// Many real-browser flows in one file (76 s on a quiet machine): room for a loaded one beyond
+// tap's default of 120 s per file.
+t.setTimeout(300_000)
+
 const COPY_DIR = '/tmp/shots-b/'
 const SCANNER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/124.0.0.0 Safari/537.36'
 const PHONE_UA = devices['Pixel 7'].userAgent
