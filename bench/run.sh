@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Runs every benchmark in bench/ and writes bench/results/*.{json,md} (+ the README tables).
 #
-#   bash bench/run.sh              full run (~25 min here; hard cap 30 min)
-#   QUICK=1 bash bench/run.sh      smoke run (~8 min)
+#   bash bench/run.sh              full run (~29 min here; hard cap 35 min)
+#   QUICK=1 bash bench/run.sh      smoke run (~9 min)
 #
-# Parts, in this order: sessions, same-process, instructions, flows, steps, memory, scale
-# (BENCH_PARTS=a,b to choose).
+# Parts, in this order: sessions, same-process, instructions, flows, steps, memory, scale, ops
+# (BENCH_PARTS=a,b to choose; ops: events observed vs not, RedisStore durability vs not).
 # Knobs (env): QUICK, BENCH_ROUNDS, BENCH_DURATION (s), BENCH_WARMUP (s), BENCH_CONNECTIONS,
 # BENCH_VUS, BENCH_USERS, BENCH_TARGETS (sessions targets, comma list), BENCH_PARTS,
 # BENCH_MEMORY_N, BENCH_SCALE_N, BENCH_OTHER_LOGINS, BENCH_BUDGET (s, whole script),
@@ -17,9 +17,9 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 START=$(date +%s)
 QUICK="${QUICK:-0}"
-if [[ "$QUICK" == "1" || "$QUICK" == "true" ]]; then DEFAULT_BUDGET=870; else DEFAULT_BUDGET=1800; fi
+if [[ "$QUICK" == "1" || "$QUICK" == "true" ]]; then DEFAULT_BUDGET=990; else DEFAULT_BUDGET=2100; fi
 BUDGET="${BENCH_BUDGET:-$DEFAULT_BUDGET}"   # seconds for the whole script, install and build included
-PARTS="${BENCH_PARTS:-sessions,same-process,instructions,flows,steps,memory,scale}"
+PARTS="${BENCH_PARTS:-sessions,same-process,instructions,flows,steps,memory,scale,ops}"
 export QUICK
 
 log() { printf '[bench] %s %s\n' "$(date +%T)" "$*" >&2; }
@@ -60,8 +60,8 @@ fi
 # --- parts ---------------------------------------------------------------------------------
 FAILED=()
 # Per-part caps (s): a part that hangs cannot eat the others' time. Full / quick.
-declare -A CAP_FULL=([sessions]=480 [same-process]=480 [instructions]=420 [flows]=300 [steps]=420 [memory]=120 [scale]=300)
-declare -A CAP_QUICK=([sessions]=180 [same-process]=120 [instructions]=240 [flows]=120 [steps]=150 [memory]=90 [scale]=150)
+declare -A CAP_FULL=([sessions]=480 [same-process]=480 [instructions]=420 [flows]=300 [steps]=420 [memory]=120 [scale]=300 [ops]=360)
+declare -A CAP_QUICK=([sessions]=180 [same-process]=120 [instructions]=240 [flows]=120 [steps]=150 [memory]=90 [scale]=150 [ops]=120)
 run_part() {
   local name="$1" file="$2" left cap
   left=$(remaining)
@@ -82,7 +82,7 @@ run_part() {
 IFS=',' read -r -a PART_LIST <<< "$PARTS"
 for part in "${PART_LIST[@]}"; do
   case "$part" in
-    sessions|same-process|instructions|flows|steps|memory|scale) run_part "$part" "$part.ts" ;;
+    sessions|same-process|instructions|flows|steps|memory|scale|ops) run_part "$part" "$part.ts" ;;
     *) log "unknown part: $part"; FAILED+=("$part") ;;
   esac
 done

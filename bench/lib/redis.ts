@@ -33,9 +33,16 @@ export interface PrivateRedis {
   stop: () => Promise<void>
 }
 
-export async function startPrivateRedis (): Promise<PrivateRedis> {
+export interface PrivateRedisOptions {
+  /** More redis-server arguments (e.g. `['--replicaof', '127.0.0.1', '6380']`). */
+  args?: string[]
+  /** Working directory under bench/.work (default `redis`; a replica needs its own: it writes the RDB it receives). */
+  dir?: string
+}
+
+export async function startPrivateRedis (opts: PrivateRedisOptions = {}): Promise<PrivateRedis> {
   const port = await freePort()
-  const dir = join(WORK_DIR, 'redis')
+  const dir = join(WORK_DIR, opts.dir ?? 'redis')
   mkdirSync(dir, { recursive: true })
   const child = spawn('redis-server', [
     '--port', String(port),
@@ -44,6 +51,7 @@ export async function startPrivateRedis (): Promise<PrivateRedis> {
     '--appendonly', 'no',
     '--dir', dir,
     '--loglevel', 'warning',
+    ...(opts.args ?? []),
   ], { stdio: ['ignore', 'ignore', 'inherit'] })
   track(child)
   const exited = new Promise<never>((_resolve, reject) => {
@@ -83,6 +91,26 @@ export async function startPrivateRedis (): Promise<PrivateRedis> {
     return stopped
   }
   return { port, url: `redis://127.0.0.1:${port}`, client, pid: child.pid!, stop }
+}
+
+/**
+ * A private replica of `primary` (`--replicaof 127.0.0.1 <port>`, no persistence, its own
+ * directory), returned once its `INFO replication` says `master_link_status:up` and the
+ * primary counts it among its `connected_slaves`.
+ */
+export async function startPrivateReplica (primary: PrivateRedis, timeoutMs = 15_000): Promise<PrivateRedis> {
+  const replica = await startPrivateRedis({ args: ['--replicaof', '127.0.0.1', String(primary.port)], dir: `redis-replica-${primary.port}` })
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const mine = await replica.client.info('replication')
+    const theirs = await primary.client.info('replication')
+    if (/master_link_status:up/.test(mine) && /connected_slaves:[1-9]/.test(theirs)) return replica
+    if (Date.now() > deadline) {
+      await replica.stop()
+      throw new Error(`replica on port ${replica.port} of ${primary.port}: no master_link_status:up within ${timeoutMs} ms`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
 }
 
 /** cmd name -> number of calls, from `INFO commandstats`. */

@@ -9,7 +9,7 @@ import { BENCH_DIR } from './proc.js'
 import { RESULTS_DIR, mdTable } from './harness.js'
 import { fmtRatio } from './stats.js'
 
-const PARTS = ['sessions', 'same-process', 'instructions', 'flows', 'steps', 'memory', 'scale']
+const PARTS = ['sessions', 'same-process', 'instructions', 'flows', 'steps', 'memory', 'scale', 'ops']
 
 function load (name: string): any {
   const p = join(RESULTS_DIR, `${name}.json`)
@@ -115,6 +115,13 @@ function summary (): string {
       const med = ratios.length % 2 === 1 ? ratios[(ratios.length - 1) / 2] : (ratios[ratios.length / 2 - 1] + ratios[ratios.length / 2]) / 2
       add(`\`${route}\` with ${bl} ÷ with 1k live sessions and flows`, '~1x (no target)', `${fmtRatio(med)} (${fmtRatio(ratios[0])} – ${fmtRatio(ratios[ratios.length - 1])})`, undefined, 'scale')
     }
+  }
+
+  // ops: events observed vs not, RedisStore durability vs not (no targets: what to expect).
+  const ops = load('ops')
+  for (const p of ops?.pairs ?? []) {
+    const cpu = Number.isFinite(p.cpuRatio) ? `; CPU ${fmtRatio(p.cpuRatio)}` : ''
+    add(p.what, p.expect, `${fmtRatio(p.p.median)} (${fmtRatio(p.p.min)} – ${fmtRatio(p.p.max)})${cpu}`, undefined, 'ops')
   }
   return [
     '## Targets (issue 13)',
