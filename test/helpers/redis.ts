@@ -449,3 +449,29 @@ export async function scanKeys (client: Redis, pattern = '*'): Promise<string[]>
   } while (cursor !== '0')
   return keys.sort()
 }
+
+// --- shared with test/helpers/replication.ts (Sentinel groups, clusters with replicas) ---------
+
+/**
+ * Spawns `bin args` in `cwd` under the same bookkeeping as every redis-server here: killed by
+ * the 'exit' hook and, if this process dies without running it, by the watchdog. The caller
+ * owns a directory from `acquire()` and stops the child with `terminate()`.
+ */
+export function spawnTracked (bin: string, args: readonly string[], cwd: string): { child: ChildProcess, error: () => Error | null } {
+  const child = spawn(bin, args, { cwd, stdio: 'ignore' })
+  let error: Error | null = null
+  child.on('error', (err) => { error = err })
+  live.add(child)
+  if (child.pid !== undefined) tellWatchdog(`add ${child.pid}`)
+  child.once('exit', () => {
+    live.delete(child)
+    if (child.pid !== undefined) tellWatchdog(`del ${child.pid}`)
+  })
+  child.unref()
+  return { child, error: () => error }
+}
+
+export {
+  acquire, release, terminate, hasExited, rawCommand, findBinary, logTail, track, closeClient,
+  execFileText, launchOnFreePort, PortInUseError, START_TIMEOUT_MS, CLUSTER_BUS_OFFSET, type AnyClient,
+}
