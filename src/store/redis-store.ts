@@ -8,6 +8,7 @@ import {
   type VerifyOptions, type VerifyResult,
 } from './types.js'
 import { CLAIM_FLOW, CODE_FLOW, CREATE_FLOW, VERIFY_FLOW } from './lua/flows.js'
+import { connectionCheck, durabilityOf, ReplicaBarrier, type OwnWaitConnection, type RedisDurability, type WaitConnection } from './replication.js'
 import {
   CREATE_SESSION, HIT, LIST_SESSIONS, REFRESH_SESSION, REVOKE_SESSION, REVOKE_SESSIONS, TOUCH_SESSION,
 } from './lua/sessions.js'
@@ -33,34 +34,15 @@ export interface RedisStoreOptions<Client extends RedisClient = RedisClient> {
    * route answers `503 FST_MAGIC_LINK_STORE_UNAVAILABLE` rather than promise something a
    * failover could undo. Keep `timeout` below the plugin's `storeTimeout`. Default: none (the
    * write is acknowledged by the primary alone).
+   *
+   * The waits run on one more connection of the store's own (opened and closed with the
+   * notification connection), so a slow replica never holds up the app's connection; burns
+   * that arrive while a `WAIT` is on its way share the next one.
    */
   durability?: RedisDurability
 }
 
-/** `RedisStore`'s `durability` option. */
-export interface RedisDurability {
-  /** Replicas that must hold a burn or a revocation before it counts (an integer, 1 or more). */
-  replicas: number
-  /** Longest wait for them, in ms (an integer, 1 or more; `WAIT` with 0 would wait forever). */
-  timeout: number
-}
-
-/** A Redis reply to `WAIT` that came too short: the step fails closed (503). */
-export class ReplicationError extends Error {
-  readonly acknowledged: number
-  constructor (acknowledged: number, durability: RedisDurability) {
-    super(`Redis WAIT: ${acknowledged} of ${durability.replicas} replicas acknowledged within ${durability.timeout} ms`)
-    this.name = 'ReplicationError'
-    this.acknowledged = acknowledged
-  }
-}
-
-/** The pipeline `WAIT` rides on: ioredis `Redis` and `Cluster` both have it. */
-interface WaitPipeline {
-  exists (key: string): WaitPipeline
-  wait (replicas: number, timeout: number): WaitPipeline
-  exec (): Promise<Array<[Error | null, unknown]> | null>
-}
+export type { RedisDurability }
 
 type Reply = string | number | null | Reply[]
 type ScriptFn = (...args: Array<string | number>) => Promise<Reply>
@@ -81,8 +63,6 @@ const SCRIPTS = {
 
 type ScriptName = keyof typeof SCRIPTS
 
-/** Client states in which a command would wait in the offline queue for a lost connection. */
-const DOWN = new Set(['reconnecting', 'close', 'end'])
 
 /**
  * The production store: every transition is one Lua script (`defineCommand`, cached by SHA on the
@@ -109,7 +89,8 @@ export class RedisStore<Client extends RedisClient = RedisClient> implements Mag
    * the next 'ready' tries again.
    */
   #resubscribe: () => void = noop
-  readonly #durability: RedisDurability | null
+  /** With `durability`: the replication waits. */
+  readonly #barrier: ReplicaBarrier | null
 
   readonly #onMessage = (channel: string, message: string): void => {
     if (channel !== this.channel) return
@@ -127,7 +108,9 @@ export class RedisStore<Client extends RedisClient = RedisClient> implements Mag
     this.channel = `${this.prefix}events`
     this.#subscriberOption = options.subscriber
     this.#argPrefix = (this.client.options.keyPrefix ?? '') + this.prefix
-    this.#durability = durabilityOf(options.durability, this.client)
+    const durability = durabilityOf(options.durability, this.client)
+    this.#checkConnection = connectionCheck(this.client)
+    this.#barrier = durability === null ? null : new ReplicaBarrier(durability, this.client as unknown as WaitConnection, this.#checkConnection)
     const scripts: Partial<Record<ScriptName, ScriptFn>> = {}
     const commands = this.client as unknown as Record<string, ScriptFn>
     for (const [name, [numberOfKeys, lua]] of Object.entries(SCRIPTS) as Array<[ScriptName, readonly [number, string]]>) {
@@ -144,25 +127,19 @@ export class RedisStore<Client extends RedisClient = RedisClient> implements Mag
   /**
    * Fails at once while the connection is down instead of queueing: a queued command would run
    * after its request had already answered 503 (a flow or a rate-limit hit replayed minutes
-   * later), and the offline queue would grow with every request of an outage.
+   * later, a link burned for someone who got an error), and the offline queue would grow with
+   * every request of an outage. See `connectionCheck`.
    */
-  #checkConnection (): void {
-    if (DOWN.has(this.client.status)) throw new Error(`Redis connection is ${this.client.status}`)
-  }
+  readonly #checkConnection: () => void
 
   /**
-   * With `durability`: waits until enough replicas hold what this connection wrote, the burn or
-   * revocation just made included. `WAIT` goes in a pipeline behind a read of `key`, so on a
-   * Cluster it reaches the primary that owns the key, over the connection that wrote it.
+   * With `durability`: waits until enough replicas hold the burn or revocation just made in
+   * `group` (its keys' hash tag). On a Cluster the wait's marker key shares that tag, so it
+   * reaches the primary that owns the write.
    */
-  async #replicated (key: string): Promise<void> {
-    const d = this.#durability
-    if (d === null) return
-    const replies = await (this.client as unknown as { pipeline: () => WaitPipeline }).pipeline().exists(key).wait(d.replicas, d.timeout).exec()
-    // A server that refuses WAIT (renamed or blocked by a provider) fails the step the same way.
-    const [error, acknowledged] = (replies as Array<[Error | null, unknown]>)[1] as [Error | null, unknown]
-    if (error !== null) throw error
-    if (typeof acknowledged !== 'number' || acknowledged < d.replicas) throw new ReplicationError(Number(acknowledged), d)
+  async #replicated (group: string): Promise<void> {
+    if (this.#barrier === null) return
+    await this.#barrier.after(isClusterClient(this.client) ? `${this.prefix}w:{${group}}` : `${this.prefix}w`)
   }
 
   #flowKey (flowId: string): string {
@@ -225,7 +202,7 @@ export class RedisStore<Client extends RedisClient = RedisClient> implements Mag
       o.maxAttempts, o.sessionId, this.channel, flowId, o.maxAddressFailures ?? 0,
     ) as string[]
     // The link is spent (or the flow stopped): that must survive a failover.
-    if (r[0] === 'signed_in' || r[0] === 'approved' || r[0] === 'denied') await this.#replicated(this.#flowKey(flowId))
+    if (r[0] === 'signed_in' || r[0] === 'approved' || r[0] === 'denied') await this.#replicated(groupOf(flowId))
     switch (r[0]) {
       case 'signed_in': case 'approved':
         return { result: r[0], email: r[1] as string, redirectTo: r[2] as string, device: r[3] as string, ...changeOf(r[4], r[5]) }
@@ -242,7 +219,7 @@ export class RedisStore<Client extends RedisClient = RedisClient> implements Mag
     const r = await this.#scripts.claimFlow(
       this.#flowKey(flowId), o.now, o.pollHash, o.force ? '1' : '0', o.claimWindowMs, o.backoff, o.sessionId,
     ) as string[]
-    if (r[0] === 'claimed') await this.#replicated(this.#flowKey(flowId))
+    if (r[0] === 'claimed') await this.#replicated(groupOf(flowId))
     switch (r[0]) {
       case 'pending': case 'slow_down':
         return { result: r[0], interval: Number(r[1]) }
@@ -262,7 +239,7 @@ export class RedisStore<Client extends RedisClient = RedisClient> implements Mag
       this.#flowKey(flowId), this.#mailboxKey(flowId), o.now, o.pollHash, o.otpHash, o.device, o.maxAttempts, o.sessionId,
       this.channel, flowId, o.maxAddressFailures ?? 0,
     ) as string[]
-    if (r[0] === 'signed_in' || r[0] === 'denied') await this.#replicated(this.#flowKey(flowId))
+    if (r[0] === 'signed_in' || r[0] === 'denied') await this.#replicated(groupOf(flowId))
     switch (r[0]) {
       case 'signed_in':
         return { result: 'signed_in', email: r[1] as string, redirectTo: r[2] as string, device: r[3] as string, ...changeOf(r[4], r[5]) }
@@ -296,7 +273,7 @@ export class RedisStore<Client extends RedisClient = RedisClient> implements Mag
     const r = await this.#scripts.refreshSession(
       this.#sessionKey(id), this.#userKey(groupOf(id)), o.now, o.idleTtlMs, id, o.presentedHash, o.nextHash, this.channel, SPENT_REFRESH_KEPT,
     ) as [string, string[]?]
-    if (r[0] !== 'invalid') await this.#replicated(this.#sessionKey(id))
+    if (r[0] !== 'invalid') await this.#replicated(groupOf(id))
     if (r[0] === 'rotated') return { result: 'rotated', session: toSession(id, r[1] as string[]) }
     return { result: r[0] === 'reused' ? 'reused' : 'invalid' }
   }
@@ -315,13 +292,13 @@ export class RedisStore<Client extends RedisClient = RedisClient> implements Mag
 
   async revokeSession (id: string): Promise<boolean> {
     const done = await this.#scripts.revokeSession(this.#sessionKey(id), this.#userKey(groupOf(id)), id, this.channel) === 1
-    if (done) await this.#replicated(this.#sessionKey(id))
+    if (done) await this.#replicated(groupOf(id))
     return done
   }
 
   async revokeSessions (group: string): Promise<string[]> {
     const ids = await this.#scripts.revokeSessions(this.#userKey(group), `${this.#argPrefix}s:{${group}}`, this.channel) as string[]
-    if (ids.length > 0) await this.#replicated(this.#userKey(group))
+    if (ids.length > 0) await this.#replicated(group)
     return ids
   }
 
@@ -346,6 +323,7 @@ export class RedisStore<Client extends RedisClient = RedisClient> implements Mag
   async #openSubscriber (): Promise<void> {
     const sub = this.#subscriberOption ?? duplicate(this.client)
     this.#subscriber = sub
+    this.#barrier?.open(duplicate(this.client) as unknown as OwnWaitConnection)
     // Connection errors surface as store timeouts on the command path; lost notifications are
     // bounded by the session's accessTtl and by plain polling.
     sub.on('error', noop)
@@ -363,6 +341,7 @@ export class RedisStore<Client extends RedisClient = RedisClient> implements Mag
     const sub = this.#subscriber
     this.#subscriber = null
     if (sub === null) return
+    this.#barrier?.close()
     sub.off('message', this.#onMessage)
     sub.off('ready', this.#resubscribe)
     sub.off('error', noop)
@@ -377,17 +356,6 @@ export class RedisStore<Client extends RedisClient = RedisClient> implements Mag
 
 function noop (): void {}
 
-function durabilityOf (d: RedisDurability | undefined, client: RedisClient): RedisDurability | null {
-  if (d === undefined) return null
-  const whole = (n: unknown): boolean => typeof n === 'number' && Number.isInteger(n) && n >= 1
-  if (d === null || typeof d !== 'object' || !whole(d.replicas) || !whole(d.timeout)) {
-    throw new TypeError(`RedisStore: \`durability\` must be { replicas, timeout } with whole numbers of 1 or more, got ${JSON.stringify(d)}`)
-  }
-  if (typeof (client as unknown as { pipeline?: unknown }).pipeline !== 'function') {
-    throw new TypeError('RedisStore: `durability` needs a client with `pipeline()` (an ioredis Redis or Cluster)')
-  }
-  return { replicas: d.replicas, timeout: d.timeout }
-}
 
 async function atMostOneSecond (command: Promise<unknown>): Promise<void> {
   let timer: NodeJS.Timeout | undefined

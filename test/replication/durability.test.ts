@@ -212,6 +212,40 @@ t.test('with durability: no link works twice and no ended session comes back', a
     'every success reported before the failover still holds; the link that answered 503 works exactly once; the session whose logout answered 503 was never reported ended')
 })
 
+t.test('the waits use a connection of their own, and burns in flight share one WAIT', async (t) => {
+  const { primary, replica } = await pair(t)
+  const admin = primary.client()
+  const store = new RedisStore({ client: primary.client(), durability: { replicas: 1, timeout: WAIT_TIMEOUT } })
+  // Subscribing opens the store's connections (as the plugin does at app.ready()).
+  const unsubscribe = await store.subscribe(() => {})
+  t.teardown(unsubscribe)
+  const session = (i: number): Parameters<RedisStore['createSession']>[0] => ({
+    id: `${'C'.repeat(11)}${String(i).padStart(43, '0')}`, userId: 'u', email: 'e@x.io', createdAt: 0, lastSeenAt: 0,
+    expiresAt: Date.now() + 60_000, idleExpiresAt: Date.now() + 60_000, data: {}, device: 'd',
+  })
+  const waits = async (): Promise<number> => Number(/cmdstat_wait:calls=(\d+)/.exec(await admin.info('commandstats'))?.[1] ?? 0)
+  for (let i = 0; i < 40; i++) await store.createSession(session(i))
+  const before = await waits()
+  const revoked = await Promise.all(Array.from({ length: 40 }, (_, i) => store.revokeSession(session(i).id)))
+  t.same(new Set(revoked), new Set([true]))
+  const used = await waits() - before
+  t.ok(used >= 1 && used < 40, `40 concurrent revocations took ${used} WAIT calls`)
+
+  // A paused replica holds up the burns only: the app's connection answers meanwhile.
+  await store.createSession(session(99))
+  replica.pause()
+  t.teardown(() => { replica.resume() })
+  const started = performance.now()
+  const burn = store.revokeSession(session(99).id).then(() => 'done', (error: Error) => error.message)
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  const read = performance.now()
+  t.equal(await store.getFlow(`${'D'.repeat(33)}`), null)
+  const readMs = performance.now() - read
+  t.ok(readMs < 200, `a read during the stalled WAIT answered in ${Math.round(readMs)} ms`)
+  t.match(await burn, /0 of 1 replicas acknowledged/)
+  t.ok(performance.now() - started >= WAIT_TIMEOUT - 20, 'the burn waited for the replica')
+})
+
 t.test('durability option checks', async (t) => {
   const server = await startRedis()
   t.teardown(() => server.stop())
