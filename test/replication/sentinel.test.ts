@@ -3,6 +3,7 @@
 // same-browser logins, with and without `durability`; then the exactly-once checks on a new
 // instance: no spent link signs in again, no ended session comes back.
 import t, { type Test } from 'tap'
+import { execFileSync } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { RedisOptions } from 'ioredis'
 import { RedisStore, type RedisStoreOptions } from '../../src/index.js'
@@ -108,6 +109,45 @@ t.test('sentinel: a login and a logout through the sentinels, with durability', 
     t.not(await r.hget(flows[0] as string, 'st'), 'pending', `replica ${replica.port}: the flow is not pending any more`)
     t.same(await r.keys('ml:s:*'), [], `replica ${replica.port}: no session record left`)
   }
+})
+
+/** The pid listening on a loopback port (the sentinels are the group's own processes). */
+function pidOn (port: number): number {
+  const out = execFileSync('ss', ['-Hltnp', `sport = :${port}`], { encoding: 'utf8' })
+  const m = /pid=(\d+)/.exec(out)
+  if (m === null) throw new Error(`no process listens on ${port}`)
+  return Number(m[1])
+}
+
+t.test('a reconnection that asks the sentinels answers 503 at once, and burns nothing behind it', { skip: skip ?? false, timeout: 60_000 }, async (t) => {
+  const group = await startSentinelGroup({ replicas: 1 })
+  t.teardown(() => group.stop())
+  const store = storeOn(group, DURABILITY)
+  const a = await build({ store, storeTimeout: STORE_TIMEOUT, rateLimit: false })
+  t.teardown(() => a.app.close())
+  const jar = new Jar()
+  const from = a.outbox.length
+  await send(a.app, jar, { method: 'POST', url: '/auth/request', payload: { email: 'known@example.com' } })
+  const token = await linkTo(a, 'known@example.com', from) as string
+  // The sentinels hang, and the primary drops the app's connections: the client goes back to
+  // the sentinels for the primary's address and waits there ('connecting').
+  const pids = group.sentinels.map((s) => pidOn(s.port))
+  for (const pid of pids) process.kill(pid, 'SIGSTOP')
+  const resume = (): void => { for (const pid of pids) process.kill(pid, 'SIGCONT') }
+  t.teardown(resume)
+  await group.primary.client().call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes')
+  for (let i = 0; i < 400 && store.client.status !== 'connecting'; i++) await sleep(5)
+  t.equal(store.client.status, 'connecting', 'the client asks the (hung) sentinels')
+  const started = performance.now()
+  const refused = await send(a.app, jar, { method: 'POST', url: '/auth/verify', payload: { token } })
+  const ms = Math.round(performance.now() - started)
+  t.equal(refused.statusCode, 503, `503 while the client reconnects (${ms} ms)`)
+  t.ok(ms < STORE_TIMEOUT / 2, `refused at once, not at storeTimeout (${ms} ms)`)
+  resume()
+  for (let i = 0; i < 400 && store.client.status !== 'ready'; i++) await sleep(10)
+  t.equal(store.client.status, 'ready', 'back once the sentinels answer')
+  // Nothing ran behind the 503: the link still signs in, once.
+  t.equal((await send(a.app, jar, { method: 'POST', url: '/auth/verify', payload: { token } })).statusCode, 200, 'the link still works')
 })
 
 type Step = 'request' | 'mail' | 'verify' | 'me' | 'logout'
