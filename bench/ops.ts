@@ -34,7 +34,7 @@ import { expectStatus, http } from './lib/http.js'
 import { flowMeasurement } from './lib/flow-driver.js'
 import { magicLinkLogin } from './lib/magic-link.js'
 import { pinDriver, SkipError, startServer, type ServerHandle } from './lib/proc.js'
-import { fmtCommands, startPrivateRedis, startPrivateReplica, type PrivateRedis } from './lib/redis.js'
+import { fmtCommands, startPrivateRedis, startPrivateReplica, withCommandStats, type PrivateRedis } from './lib/redis.js'
 import { BENCH_USER } from './lib/server-util.js'
 import { fmtInt, fmtRatio, median } from './lib/stats.js'
 
@@ -154,15 +154,19 @@ async function main (): Promise<void> {
 
     // Sanity: what each app does on one login, with the subscriptions off, then on.
     await subscribe(base.observed, false)
-    const plainLogin = await checkedLogin(base.plain)
-    const durableLogin = await checkedLogin(base.durable)
+    // WAIT runs on the store's own connection, not the app's client: count it on the primary.
+    const plainRun = await withCommandStats(primary.client, async () => await checkedLogin(base.plain))
+    const durableRun = await withCommandStats(primary.client, async () => await checkedLogin(base.durable))
+    const plainLogin = plainRun.value
+    const durableLogin = durableRun.value
     const observedOff = await checkedLogin(base.observed)
     await subscribe(base.observed, true)
     const observedLogin = await checkedLogin(base.observed)
     await subscribe(base.observed, false)
     const sanity = { plain: plainLogin, durable: durableLogin, observedUnsubscribed: observedOff, observedSubscribed: observedLogin }
     for (const [k, v] of Object.entries(sanity)) log(`one login, ${k}: sent ${JSON.stringify(v.sent)}; channel events ${v.events}, traced store calls ${v.traced}, onEvent ${v.onEvent}`)
-    if ((plainLogin.sent.wait ?? 0) !== 0 || (durableLogin.sent.wait ?? 0) < 1) throw new Error('durability: expected WAIT from the durable app only')
+    log(`one login on the primary: plain ${JSON.stringify(plainRun.commands)}; durable ${JSON.stringify(durableRun.commands)}`)
+    if ((plainRun.commands?.wait ?? 0) !== 0 || (durableRun.commands?.wait ?? 0) < 1) throw new Error('durability: expected WAIT from the durable app only')
     if (plainLogin.events !== 0 || plainLogin.traced !== 0) throw new Error('plain login seen by channel subscribers while unsubscribed')
     if (observedLogin.events === 0 || observedLogin.traced === 0 || observedLogin.onEvent === 0) throw new Error('observed login: no events seen while subscribed')
 
@@ -182,7 +186,7 @@ async function main (): Promise<void> {
         'control: `GET /me plain` again, in the same round (A/A: the noise of two windows of the same thing)'), `${base.plain}/__redis-sent`), cpu), counts, base.observed, false),
       observed(withCpu(countSent(flow('flow observed', 'observed', `app \`observed\`, subscribed as above: ${flowNote}`), `${base.observed}/__redis-sent`), cpu), counts, base.observed, true),
       observed(withCpu(countSent(flow('flow plain', 'plain', `app \`plain\`, no subscriber, no hooks.onEvent: ${flowNote}`), `${base.plain}/__redis-sent`), cpu), counts, base.observed, false),
-      observed(withCpu(countSent(flow('flow durable', 'durable', `app \`durable\`: RedisStore \`durability: { replicas: ${DURABILITY.replicas}, timeout: ${DURABILITY.timeout} }\` (WAIT after the link is burnt), no subscriber: ${flowNote}`), `${base.durable}/__redis-sent`), cpu), counts, base.observed, false),
+      observed(withCpu(countSent(flow('flow durable', 'durable', `app \`durable\`: RedisStore \`durability: { replicas: ${DURABILITY.replicas}, timeout: ${DURABILITY.timeout} }\` (a marker write + WAIT on the store's own connection after the link is burnt), no subscriber: ${flowNote}`), `${base.durable}/__redis-sent`), cpu), counts, base.observed, false),
     ]
     const result = await runInterleaved({ baseline: 'flow plain', measurements, config, redis: primary.client, log })
     await subscribe(base.observed, false)
@@ -219,8 +223,9 @@ async function main (): Promise<void> {
     // Flow latency, paired per round: durable's p50 minus plain's of the same round.
     const latencyDiffs = result.rounds.map((r) => r.samples['flow durable'].latencyP50 - r.samples['flow plain'].latencyP50)
     const extraMs = median(latencyDiffs)
-    // EXISTS + WAIT travel in one pipeline: one round trip for two commands.
-    const roundTrips = (name: string): number => { const b = sum(name).sent?.byCommand ?? {}; return (sum(name).sent?.perRequest ?? NaN) - (b.exists ?? 0) }
+    // Round trips of the app's client; the durable app's waits (SET marker + WAIT, one pipeline per
+    // group of burns) go on the store's own connection and show on the primary as `set` and `wait`.
+    const roundTrips = (name: string): number => sum(name).sent?.perRequest ?? NaN
     const pairRows = pairs.map((x) => [
       x.what, `**${fmtRatio(x.p.median)}**`, `${fmtRatio(x.p.min)} – ${fmtRatio(x.p.max)}`, x.p.ratios.map((r) => r.toFixed(2)).join(', '), fmtRatio(x.cpuRatio), x.expect,
     ])
@@ -253,7 +258,7 @@ async function main (): Promise<void> {
       ...result.summary.map((s) => `- \`${s.name}\`: ${s.note ?? ''}`),
       '',
       `Events per observed login (channel): ${per(fo.channelByType, fo.ops)}; traced store calls: ${per(fo.tracedByMethod, fo.ops)} (tracing messages per login ${fo.traceMessages.toFixed(2)}: ${per(fo.traceBySubchannel, fo.ops)}). ` +
-        `Round trips per login (sent, with \`EXISTS\` + \`WAIT\` counted once: they go in one pipeline): plain ${roundTrips('flow plain').toFixed(2)}, observed ${roundTrips('flow observed').toFixed(2)}, durable ${roundTrips('flow durable').toFixed(2)}. ` +
+        `Round trips per login on the app's client: plain ${roundTrips('flow plain').toFixed(2)}, observed ${roundTrips('flow observed').toFixed(2)}, durable ${roundTrips('flow durable').toFixed(2)}; the durable app's waits (\`SET\` of a marker + \`WAIT\`, one pipeline per group of burns in flight) run on the store's own connection and show on the primary as \`set\` and \`wait\`. ` +
         `Flow latency (p50, first request to session cookie, ${vus} logins in flight), durable minus plain of the same round: median ${extraMs >= 0 ? '+' : ''}${extraMs.toFixed(1)} ms (per round ${latencyDiffs.map((d) => `${d >= 0 ? '+' : ''}${d.toFixed(1)}`).join(', ')}). ` +
         `\`replconf\` on the primary is the replica's acknowledgements (\`REPLCONF ACK\`, once a second and after each \`WAIT\`'s \`GETACK\`). Replica link at the end: ${linkUp ? 'up' : '**down**'}.`,
       '',
