@@ -221,23 +221,15 @@ async function launch (bin: string, port: number, dir: string, extraArgs: readon
     ...extraArgs
   ]
   rmSync(join(dir, 'redis.log'), { force: true })
-  const child = spawn(bin, args, { cwd: dir, stdio: 'ignore' })
-  const spawned: { error: Error | null } = { error: null }
-  child.on('error', (err) => { spawned.error = err })
-  live.add(child)
-  if (child.pid !== undefined) tellWatchdog(`add ${child.pid}`)
-  child.once('exit', () => {
-    live.delete(child)
-    if (child.pid !== undefined) tellWatchdog(`del ${child.pid}`)
-  })
-  child.unref()
+  const { child, error } = spawnTracked(bin, args, dir)
 
   const deadline = Date.now() + START_TIMEOUT_MS
   while (Date.now() < deadline) {
-    if (spawned.error !== null || hasExited(child)) {
+    const failed = error()
+    if (failed !== null || hasExited(child)) {
       const log = logTail(dir)
       if (log.includes('Address already in use')) throw new PortInUseError(log)
-      throw new Error(`redis-server on ${LOOPBACK}:${port} exited while starting (code ${String(child.exitCode)}${spawned.error === null ? '' : `, ${spawned.error.message}`}):\n${log}`)
+      throw new Error(`redis-server on ${LOOPBACK}:${port} exited while starting (code ${String(child.exitCode)}${failed === null ? '' : `, ${failed.message}`}):\n${log}`)
     }
     try {
       if (await rawCommand(port, ['PING'], 250) === 'PONG') return child
@@ -370,47 +362,63 @@ function execFileText (file: string, args: readonly string[], timeoutMs: number)
   })
 }
 
+/** Fresh cluster-enabled nodes, joined into one cluster; `stop()` quits the clients and stops them. */
+export interface ClusterNodes {
+  readonly procs: ReadonlyArray<{ port: number, child: ChildProcess, dir: string }>
+  readonly ports: number[]
+  /** Clients to quit at `stop()` (add them with `track`). */
+  readonly clients: Set<AnyClient>
+  stop (): Promise<void>
+  stopped (): boolean
+}
+
+/**
+ * Starts `count` cluster-enabled redis-servers on free ports and runs `redis-cli --cluster
+ * create` with `replicas` replicas per master. The caller waits for the state it needs.
+ */
+export async function createClusterNodes (bin: string, cli: string, count: number, replicas: number): Promise<ClusterNodes> {
+  const procs: Array<{ port: number, child: ChildProcess, dir: string }> = []
+  const clients = new Set<AnyClient>()
+  let stopped = false
+  const stop = async (): Promise<void> => {
+    if (stopped) return
+    stopped = true
+    // A paused node would not answer QUIT nor act on SIGTERM.
+    for (const p of procs) p.child.kill('SIGCONT')
+    await Promise.all([...clients].map(closeClient))
+    await Promise.all(procs.map((p) => terminate(p.child, 'SIGTERM')))
+    for (const p of procs) release(p.dir)
+  }
+  try {
+    for (let i = 0; i < count; i++) {
+      const dir = acquire()
+      try {
+        const args = ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'), '--cluster-node-timeout', '5000']
+        procs.push({ ...(await launchOnFreePort(bin, dir, args, [CLUSTER_BUS_OFFSET])), dir })
+      } catch (err) {
+        release(dir)
+        throw err
+      }
+    }
+    const ports = procs.map((p) => p.port)
+    await execFileText(cli, [
+      '--cluster', 'create', ...ports.map((port) => `${LOOPBACK}:${port}`), '--cluster-replicas', String(replicas), '--cluster-yes',
+    ], CLUSTER_TIMEOUT_MS)
+    return { procs, ports, clients, stop, stopped: () => stopped }
+  } catch (err) {
+    await stop()
+    throw err
+  }
+}
+
 export async function startCluster (): Promise<RedisCluster | { skip: string }> {
   const bin = findBinary('redis-server')
   const cli = findBinary('redis-cli')
   if (bin === null) return { skip: 'redis-server is not on PATH (apt-get install redis-server)' }
   if (cli === null) return { skip: 'redis-cli is not on PATH (apt-get install redis-tools)' }
 
-  const nodes: { port: number, child: ChildProcess, dir: string }[] = []
-  const clients = new Set<AnyClient>()
-  let stopped = false
-  const stop = async (): Promise<void> => {
-    if (stopped) return
-    stopped = true
-    await Promise.all([...clients].map(closeClient))
-    await Promise.all(nodes.map((node) => terminate(node.child, 'SIGTERM')))
-    for (const node of nodes) release(node.dir)
-  }
-
+  const { ports, clients, stop, stopped } = await createClusterNodes(bin, cli, 3, 0)
   try {
-    for (let i = 0; i < 3; i++) {
-      const dir = acquire()
-      try {
-        const args = [
-          '--cluster-enabled', 'yes',
-          '--cluster-config-file', join(dir, 'nodes.conf'),
-          '--cluster-node-timeout', '5000'
-        ]
-        const started = await launchOnFreePort(bin, dir, args, [CLUSTER_BUS_OFFSET])
-        nodes.push({ ...started, dir })
-      } catch (err) {
-        release(dir)
-        throw err
-      }
-    }
-    const ports = nodes.map((node) => node.port)
-    await execFileText(cli, [
-      '--cluster', 'create',
-      ...ports.map((port) => `${LOOPBACK}:${port}`),
-      '--cluster-replicas', '0',
-      '--cluster-yes'
-    ], CLUSTER_TIMEOUT_MS)
-
     const deadline = Date.now() + CLUSTER_TIMEOUT_MS
     let pending = ports
     while (pending.length > 0) {
@@ -427,7 +435,7 @@ export async function startCluster (): Promise<RedisCluster | { skip: string }> 
       host: LOOPBACK,
       ports,
       cluster (clusterOpts: ClusterOptions = {}): Cluster {
-        if (stopped) throw new Error('redis cluster already stopped')
+        if (stopped()) throw new Error('redis cluster already stopped')
         return track(clients, new Cluster(ports.map((port) => ({ host: LOOPBACK, port })), clusterOpts))
       },
       stop

@@ -9,8 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis, Cluster, type RedisOptions, type ClusterOptions } from 'ioredis'
 import { freePort, LOOPBACK } from './ports.js'
 import {
-  acquire, release, terminate, hasExited, rawCommand, findBinary, logTail, track, closeClient, execFileText,
-  launchOnFreePort, spawnTracked, startRedis, START_TIMEOUT_MS, CLUSTER_BUS_OFFSET,
+  acquire, release, terminate, hasExited, rawCommand, findBinary, logTail, track, closeClient,
+  createClusterNodes, spawnTracked, startRedis, START_TIMEOUT_MS,
   type AnyClient, type RedisServer,
 } from './redis.js'
 
@@ -410,42 +410,8 @@ export async function startClusterWithReplicas (): Promise<ReplicatedCluster | {
   const bin = findBinary('redis-server') as string
   const cli = findBinary('redis-cli') as string
 
-  const procs: Array<{ port: number, child: ChildProcess, dir: string }> = []
-  const clients = new Set<AnyClient>()
-  let stopped = false
-  const stop = async (): Promise<void> => {
-    if (stopped) return
-    stopped = true
-    // A paused node would not answer QUIT nor act on SIGTERM.
-    for (const p of procs) p.child.kill('SIGCONT')
-    await Promise.all([...clients].map(closeClient))
-    await Promise.all(procs.map((p) => terminate(p.child, 'SIGTERM')))
-    for (const p of procs) release(p.dir)
-  }
-
+  const { procs, ports, clients, stop, stopped } = await createClusterNodes(bin, cli, 6, 1)
   try {
-    for (let i = 0; i < 6; i++) {
-      const dir = acquire()
-      try {
-        const args = [
-          '--cluster-enabled', 'yes',
-          '--cluster-config-file', join(dir, 'nodes.conf'),
-          '--cluster-node-timeout', '5000',
-        ]
-        procs.push({ ...(await launchOnFreePort(bin, dir, args, [CLUSTER_BUS_OFFSET])), dir })
-      } catch (err) {
-        release(dir)
-        throw err
-      }
-    }
-    const ports = procs.map((p) => p.port)
-    await execFileText(cli, [
-      '--cluster', 'create',
-      ...ports.map((port) => `${LOOPBACK}:${port}`),
-      '--cluster-replicas', '1',
-      '--cluster-yes',
-    ], CLUSTER_TIMEOUT_MS)
-
     const deadline = Date.now() + CLUSTER_TIMEOUT_MS
     let nodes: ClusterNodeInfo[] = []
     let last = ''
@@ -504,7 +470,7 @@ export async function startClusterWithReplicas (): Promise<ReplicatedCluster | {
       pause: (port) => { child(port).kill('SIGSTOP') },
       resume: (port) => { child(port).kill('SIGCONT') },
       cluster (clusterOpts: ClusterOptions = {}): Cluster {
-        if (stopped) throw new Error('redis cluster already stopped')
+        if (stopped()) throw new Error('redis cluster already stopped')
         return track(clients, new Cluster(ports.map((port) => ({ host: LOOPBACK, port })), clusterOpts))
       },
       stop,
@@ -513,4 +479,13 @@ export async function startClusterWithReplicas (): Promise<ReplicatedCluster | {
     await stop()
     throw err
   }
+}
+
+/** Runs a request; its status, its error code (JSON bodies) and how long it took in ms. */
+export async function timed (run: () => Promise<{ statusCode: number, body: string }>): Promise<{ status: number, code: string | undefined, ms: number }> {
+  const started = performance.now()
+  const res = await run()
+  let code: string | undefined
+  try { code = (JSON.parse(res.body) as { code?: string }).code } catch { code = undefined }
+  return { status: res.statusCode, code, ms: Math.round(performance.now() - started) }
 }

@@ -5,7 +5,7 @@ import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { RedisStore } from '../../src/index.js'
 import { build, Jar, send, tokenOf, type TestApp } from '../helpers/app.js'
-import { replicasOnline, startClusterWithReplicas, type ReplicatedCluster } from '../helpers/replication.js'
+import { replicasOnline, type ReplicatedCluster, startClusterWithReplicas, timed } from '../helpers/replication.js'
 
 const STORE_TIMEOUT = 1000
 const WAIT_TIMEOUT = 300
@@ -42,13 +42,6 @@ async function askLink (a: TestApp, cluster: ReplicatedCluster, email: string): 
   return { email, jar, token, slot, master, replica: cluster.replicaOf(master).port }
 }
 
-async function timed (run: () => Promise<{ statusCode: number, body: string }>): Promise<{ status: number, code: string | undefined, ms: number }> {
-  const started = performance.now()
-  const res = await run()
-  let code: string | undefined
-  try { code = (JSON.parse(res.body) as { code?: string }).code } catch { code = undefined }
-  return { status: res.statusCode, code, ms: Math.round(performance.now() - started) }
-}
 
 const started = await startClusterWithReplicas()
 

@@ -4,6 +4,7 @@ import { RedisStore, type MagicLinkStore } from '../../src/index.js'
 import { ask, build, Jar, send, tokenOf, type TestApp } from '../helpers/app.js'
 import { LOOPBACK } from '../helpers/ports.js'
 import { startRedis, type RedisServer } from '../helpers/redis.js'
+import { timed } from '../helpers/replication.js'
 
 const STORE_TIMEOUT = 2000
 // Wide enough that a loaded machine still acknowledges in time when the replica runs.
@@ -58,14 +59,6 @@ async function signedIn (a: TestApp, email = EMAIL): Promise<Jar> {
   return jar
 }
 
-/** Runs a request and returns its status and how long it took. */
-async function timed (run: () => Promise<{ statusCode: number, body: string }>): Promise<{ status: number, code: string | undefined, ms: number }> {
-  const started = performance.now()
-  const res = await run()
-  let code: string | undefined
-  try { code = (JSON.parse(res.body) as { code?: string }).code } catch { code = undefined }
-  return { status: res.statusCode, code, ms: Math.round(performance.now() - started) }
-}
 
 t.test('durability: a paused replica turns every burn and revocation into a quick 503; resumed, logins work', async (t) => {
   const { primary, replica } = await pair(t)
