@@ -63,7 +63,6 @@ const SCRIPTS = {
 
 type ScriptName = keyof typeof SCRIPTS
 
-
 /**
  * The production store: every transition is one Lua script (`defineCommand`, cached by SHA on the
  * server), one round trip, atomic, and writes its keys with their TTL. Keys of one flow or one
