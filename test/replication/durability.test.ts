@@ -13,7 +13,7 @@ const EMAIL = 'known@example.com'
 
 /** Waits until the primary lists `n` replicas online and each replica's link is up. */
 async function replicated (primary: Redis, n: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 800; i++) {
     const info = await primary.info('replication')
     if ((info.match(/state=online/g) ?? []).length >= n) return
     await new Promise((resolve) => setTimeout(resolve, 25))
@@ -22,7 +22,8 @@ async function replicated (primary: Redis, n: number): Promise<void> {
 }
 
 async function pair (t: Test): Promise<{ primary: RedisServer, replica: RedisServer }> {
-  const primary = await startRedis()
+  // No 5 s wait for more replicas before the first sync (Redis 7's repl-diskless-sync-delay).
+  const primary = await startRedis({ args: ['--repl-diskless-sync-delay', '0'] })
   const replica = await startRedis({ args: ['--replicaof', LOOPBACK, String(primary.port)] })
   t.teardown(async () => { await replica.stop(); await primary.stop() })
   const probe = primary.client()
