@@ -151,29 +151,53 @@ function findBinary (name: string): string | null {
   return null
 }
 
-// --- a minimal RESP call, so readiness polling needs no client and leaves no reconnect loop ----
+// --- a minimal RESP2 call (arrays too, for SENTINEL replies): readiness polling needs no client
+// and leaves no reconnect loop ----------------------------------------------------------------
 
-type Reply = { ok: true, value: string } | { ok: false, error: string }
+export type Resp = string | number | null | Resp[]
 
-function parseReply (buf: Buffer): Reply | undefined {
-  const eol = buf.indexOf('\r\n')
+interface Parsed { value: Resp | Error, next: number }
+
+function parseAt (buf: Buffer, pos: number): Parsed | undefined {
+  const eol = buf.indexOf('\r\n', pos)
   if (eol === -1) return undefined
-  const type = String.fromCharCode(buf[0] ?? 0)
-  const line = buf.toString('utf8', 1, eol)
-  if (type === '-') return { ok: false, error: line }
-  if (type !== '$') return { ok: true, value: line }
-  const length = Number.parseInt(line, 10)
-  if (length < 0) return { ok: true, value: '' }
-  if (buf.length < eol + 2 + length + 2) return undefined
-  return { ok: true, value: buf.toString('utf8', eol + 2, eol + 2 + length) }
+  const type = String.fromCharCode(buf[pos] ?? 0)
+  const line = buf.toString('utf8', pos + 1, eol)
+  const after = eol + 2
+  switch (type) {
+    case '+': return { value: line, next: after }
+    case '-': return { value: new Error(line), next: after }
+    case ':': return { value: Number(line), next: after }
+    case '$': {
+      const length = Number.parseInt(line, 10)
+      if (length < 0) return { value: null, next: after }
+      if (buf.length < after + length + 2) return undefined
+      return { value: buf.toString('utf8', after, after + length), next: after + length + 2 }
+    }
+    case '*': {
+      const count = Number.parseInt(line, 10)
+      if (count < 0) return { value: null, next: after }
+      const items: Resp[] = []
+      let next = after
+      for (let i = 0; i < count; i++) {
+        const item = parseAt(buf, next)
+        if (item === undefined) return undefined
+        items.push(item.value instanceof Error ? item.value.message : item.value)
+        next = item.next
+      }
+      return { value: items, next }
+    }
+    default: return { value: new Error(`unexpected RESP type ${JSON.stringify(type)}`), next: after }
+  }
 }
 
-function rawCommand (port: number, args: readonly string[], timeoutMs = 500): Promise<string> {
+/** One command on a fresh connection; an error reply rejects. */
+export function respCall (port: number, args: readonly string[], timeoutMs = 500): Promise<Resp> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: LOOPBACK, port })
     let buf = Buffer.alloc(0)
     let settled = false
-    const finish = (err: Error | null, value = ''): void => {
+    const finish = (err: Error | null, value: Resp = null): void => {
       if (settled) return
       settled = true
       clearTimeout(timer)
@@ -181,7 +205,7 @@ function rawCommand (port: number, args: readonly string[], timeoutMs = 500): Pr
       if (err !== null) reject(err)
       else resolve(value)
     }
-    const timer = setTimeout(() => finish(new Error(`no reply within ${timeoutMs} ms`)), timeoutMs)
+    const timer = setTimeout(() => finish(new Error(`no reply from ${port} within ${timeoutMs} ms`)), timeoutMs)
     socket.on('error', (err) => finish(err))
     socket.on('close', () => finish(new Error('connection closed before a reply')))
     socket.on('connect', () => {
@@ -189,12 +213,17 @@ function rawCommand (port: number, args: readonly string[], timeoutMs = 500): Pr
     })
     socket.on('data', (chunk: Buffer) => {
       buf = Buffer.concat([buf, chunk])
-      const reply = parseReply(buf)
+      const reply = parseAt(buf, 0)
       if (reply === undefined) return
-      if (reply.ok) finish(null, reply.value)
-      else finish(new Error(reply.error))
+      if (reply.value instanceof Error) finish(reply.value)
+      else finish(null, reply.value)
     })
   })
+}
+
+/** `respCall` for commands that answer a string (PING, INFO, CLUSTER INFO/NODES); nil is ''. */
+async function rawCommand (port: number, args: readonly string[], timeoutMs = 500): Promise<string> {
+  return String(await respCall(port, args, timeoutMs) ?? '')
 }
 
 // --- one redis-server process -----------------------------------------------------------------

@@ -2,7 +2,6 @@
 // sentinels) and a Redis Cluster of three masters with one replica each. Every process runs on a
 // loopback port under the bookkeeping of ./redis.ts (stop(), the 'exit' hook, the watchdog).
 import type { ChildProcess } from 'node:child_process'
-import net from 'node:net'
 import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -12,80 +11,12 @@ import {
   acquire, release, terminate, hasExited, rawCommand, findBinary, logTail, track, closeClient,
   createClusterNodes, spawnTracked, startRedis, START_TIMEOUT_MS,
   type AnyClient, type RedisServer,
+  respCall, type Resp,
 } from './redis.js'
 
 export const MASTER_NAME = 'mymaster'
 const GROUP_TIMEOUT_MS = 20000
 const CLUSTER_TIMEOUT_MS = 30000
-
-// --- a RESP2 call with arrays (SENTINEL replies), no client and no reconnect loop --------------
-
-export type Resp = string | number | null | Resp[]
-
-interface Parsed { value: Resp | Error, next: number }
-
-function parseAt (buf: Buffer, pos: number): Parsed | undefined {
-  const eol = buf.indexOf('\r\n', pos)
-  if (eol === -1) return undefined
-  const type = String.fromCharCode(buf[pos] ?? 0)
-  const line = buf.toString('utf8', pos + 1, eol)
-  const after = eol + 2
-  switch (type) {
-    case '+': return { value: line, next: after }
-    case '-': return { value: new Error(line), next: after }
-    case ':': return { value: Number(line), next: after }
-    case '$': {
-      const length = Number.parseInt(line, 10)
-      if (length < 0) return { value: null, next: after }
-      if (buf.length < after + length + 2) return undefined
-      return { value: buf.toString('utf8', after, after + length), next: after + length + 2 }
-    }
-    case '*': {
-      const count = Number.parseInt(line, 10)
-      if (count < 0) return { value: null, next: after }
-      const items: Resp[] = []
-      let next = after
-      for (let i = 0; i < count; i++) {
-        const item = parseAt(buf, next)
-        if (item === undefined) return undefined
-        items.push(item.value instanceof Error ? item.value.message : item.value)
-        next = item.next
-      }
-      return { value: items, next }
-    }
-    default: return { value: new Error(`unexpected RESP type ${JSON.stringify(type)}`), next: after }
-  }
-}
-
-/** One command on a fresh connection; an error reply rejects. */
-export function respCall (port: number, args: readonly string[], timeoutMs = 500): Promise<Resp> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: LOOPBACK, port })
-    let buf = Buffer.alloc(0)
-    let settled = false
-    const finish = (err: Error | null, value: Resp = null): void => {
-      if (settled) return
-      settled = true
-      clearTimeout(timer)
-      socket.destroy()
-      if (err !== null) reject(err)
-      else resolve(value)
-    }
-    const timer = setTimeout(() => finish(new Error(`no reply from ${port} within ${timeoutMs} ms`)), timeoutMs)
-    socket.on('error', (err) => finish(err))
-    socket.on('close', () => finish(new Error('connection closed before a reply')))
-    socket.on('connect', () => {
-      socket.write(`*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join(''))
-    })
-    socket.on('data', (chunk: Buffer) => {
-      buf = Buffer.concat([buf, chunk])
-      const reply = parseAt(buf, 0)
-      if (reply === undefined) return
-      if (reply.value instanceof Error) finish(reply.value)
-      else finish(null, reply.value)
-    })
-  })
-}
 
 /** `[k1, v1, k2, v2, …]` (a SENTINEL reply entry) as an object. */
 function pairs (entry: Resp): Record<string, string> {
